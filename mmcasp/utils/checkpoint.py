@@ -1,0 +1,143 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Safe (``weights_only``) loading of mmengine Runner checkpoints.
+
+torch >= 2.6 unpickles ``torch.load`` files with ``weights_only=True``. A
+checkpoint written by mmengine's ``Runner`` holds, besides tensors, the state
+of the message hub: :class:`~mmengine.logging.HistoryBuffer` objects, numpy
+arrays, numpy scalars and dtypes, and references to the buffer's statistic
+methods (pickled as ``getattr(HistoryBuffer, 'mean')``). Plain
+``torch.load`` refuses those, so ``load_checkpoint``, ``load_from`` and
+``--resume`` fail.
+
+Instead of switching ``weights_only`` off (which lets a checkpoint run
+arbitrary code) we allow-list exactly those types. ``builtins.getattr`` is
+*not* allowed in general (``getattr`` reaches ``__globals__`` and from there
+``eval``): the pickle's ``getattr`` is bound to :func:`_history_buffer_getattr`,
+which only returns the registered statistic methods of ``HistoryBuffer``.
+
+:func:`install_safe_checkpoint_loading` also replaces mmengine's local-file
+checkpoint loader so that a refused checkpoint raises
+:class:`UnsafeCheckpointError` naming the file and the offending global.
+"""
+import os.path as osp
+import pickle
+from typing import Any, Callable, List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+__all__ = [
+    'UnsafeCheckpointError', 'runner_checkpoint_safe_globals',
+    'install_safe_checkpoint_loading', 'safe_torch_load'
+]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a pickled object that is not on the allow-list."""
+
+
+_BUILTIN_STATISTICS = {'min', 'max', 'current', 'mean'}
+
+
+def _history_buffer_getattr(obj: Any, name: str) -> Callable:
+    """Stand-in for ``builtins.getattr`` inside checkpoints.
+
+    mmengine pickles ``HistoryBuffer.statistics_methods`` (a dict of class
+    methods) as ``getattr(HistoryBuffer, '<name>')``. Only that pattern is
+    accepted.
+    """
+    allowed = _BUILTIN_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(obj, name)
+    raise UnsafeCheckpointError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint: only '
+        'the statistic methods of mmengine.logging.HistoryBuffer are.')
+
+
+def _numpy_core_name() -> str:
+    # numpy 2 moved ``numpy.core`` to ``numpy._core``; pickles name the
+    # module of the numpy that wrote them, so allow-list both spellings.
+    return 'numpy._core' if hasattr(np, '_core') else 'numpy.core'
+
+
+def runner_checkpoint_safe_globals() -> List[Any]:
+    """The globals an mmengine Runner checkpoint may reference.
+
+    Returns:
+        list: Entries for :func:`torch.serialization.add_safe_globals`:
+        either objects or ``(object, 'pickled.name')`` pairs.
+    """
+    from numpy.core.multiarray import _reconstruct, scalar
+    entries: List[Any] = [
+        HistoryBuffer,
+        np.ndarray,
+        np.dtype,
+        _reconstruct,
+        scalar,
+        (_history_buffer_getattr, 'builtins.getattr'),
+    ]
+    # numpy >= 1.25 pickles some dtypes through their DType classes.
+    dtype_classes = {
+        type(np.dtype(t))
+        for t in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                  'uint16', 'uint32', 'uint64', 'float16', 'float32',
+                  'float64')
+    }
+    entries.extend(c for c in dtype_classes if c is not np.dtype)
+    # Names written by the other numpy major version.
+    other = 'numpy.core' if _numpy_core_name() == 'numpy._core' \
+        else 'numpy._core'
+    entries.append((_reconstruct, f'{other}.multiarray._reconstruct'))
+    entries.append((scalar, f'{other}.multiarray.scalar'))
+    return entries
+
+
+def safe_torch_load(filename: str,
+                    map_location: Optional[Any] = None) -> Any:
+    """``torch.load(..., weights_only=True)`` with a clear error.
+
+    Args:
+        filename (str): Local checkpoint path.
+        map_location: As for :func:`torch.load`.
+
+    Raises:
+        FileNotFoundError: If ``filename`` does not exist.
+        UnsafeCheckpointError: If the file references a global that is not
+            allow-listed (for instance an arbitrary callable).
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise UnsafeCheckpointError(
+            f'Refusing to load checkpoint "{filename}": it references a '
+            'Python object that is not on mmcasp\'s allow-list of '
+            'checkpoint types (weights_only=True). Only load checkpoints '
+            f'from sources you trust. torch said: {e}') from e
+
+
+def _load_from_local(filename: str, map_location: Optional[Any] = None):
+    """mmengine ``CheckpointLoader`` scheme for local files."""
+    return safe_torch_load(filename, map_location)
+
+
+_INSTALLED = False
+
+
+def install_safe_checkpoint_loading() -> None:
+    """Allow-list Runner checkpoint types and register the local loader.
+
+    Idempotent; called when :mod:`mmcasp` is imported.
+    """
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    torch.serialization.add_safe_globals(runner_checkpoint_safe_globals())
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_from_local, force=True)
+    _INSTALLED = True

@@ -1,0 +1,2 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+__all__ = []
