@@ -3,7 +3,8 @@
 
 Example::
 
-    python tools/train.py configs/condinst/condinst-ca_r18w16_fpn_toy-12e_toy-objects.py \
+    python tools/train.py \
+        configs/condinst/condinst-ca_r18w16_fpn_toy-12e_toy-objects.py \
         --work-dir work_dirs/toy --cfg-options train_dataloader.batch_size=4
 """
 import argparse

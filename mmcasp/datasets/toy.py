@@ -93,19 +93,19 @@ def _render_stuff(rng: np.random.Generator, layout: np.ndarray) -> np.ndarray:
     sky += rng.normal(0, 3, sky.shape)
     ground_base = rng.choice([[110, 85, 50], [70, 120, 50], [140, 120, 80]])
     ground = _texture(rng, size, size, np.array(ground_base, np.float32))
-    water = np.stack([40 + 30 * np.sin(np.arange(size) / 2.0)[:, None]
-                      * np.ones((1, size)),
-                      90 + 20 * np.sin(np.arange(size) / 2.0)[:, None]
-                      * np.ones((1, size)),
-                      np.full((size, size), 170.0)], -1)
+    water = np.stack([
+        40 + 30 * np.sin(np.arange(size) / 2.0)[:, None] * np.ones((1, size)),
+        90 + 20 * np.sin(np.arange(size) / 2.0)[:, None] * np.ones((1, size)),
+        np.full((size, size), 170.0)
+    ], -1)
     water += rng.normal(0, 5, water.shape)
     for sid, tex in enumerate((sky, ground, water)):
         img[layout == sid] = np.asarray(tex, np.float32)[layout == sid]
     return img
 
 
-def _shape_mask(rng: np.random.Generator, cls: int, size: int,
-                cx: float, cy: float, r: float) -> np.ndarray:
+def _shape_mask(rng: np.random.Generator, cls: int, size: int, cx: float,
+                cy: float, r: float) -> np.ndarray:
     """Binary (size, size) mask of thing class ``cls`` centred at (cx, cy)
     with radius ``r``."""
     m = np.zeros((size, size), np.uint8)
@@ -131,18 +131,18 @@ def _shape_mask(rng: np.random.Generator, cls: int, size: int,
         cv2.fillPoly(m, [np.round(np.array(pts)).astype(np.int32)], 1)
     else:  # cross
         for a in (angle, angle + np.pi / 2):
-            bar = cv2.boxPoints(
-                ((cx, cy), (2 * r, 0.55 * r), np.degrees(a)))
+            bar = cv2.boxPoints(((cx, cy), (2 * r, 0.55 * r), np.degrees(a)))
             cv2.fillPoly(m, [np.round(bar).astype(np.int32)], 1)
     return m.astype(bool)
 
 
-def render_toy_image(rng: np.random.Generator,
-                     size: int = 128,
-                     max_things: int = 6,
-                     min_visible: float = 0.35,
-                     min_area: int = 16) -> Tuple[np.ndarray, List[dict],
-                                                  np.ndarray, List[dict]]:
+def render_toy_image(
+    rng: np.random.Generator,
+    size: int = 128,
+    max_things: int = 6,
+    min_visible: float = 0.35,
+    min_area: int = 16
+) -> Tuple[np.ndarray, List[dict], np.ndarray, List[dict]]:
     """Render one toy image.
 
     Args:
@@ -327,8 +327,7 @@ def make_toy_dataset(out_dir: str,
             image_size=image_size,
             version='1')
         inst = dict(
-            info=info, images=images, annotations=anns,
-            categories=thing_cats)
+            info=info, images=images, annotations=anns, categories=thing_cats)
         key = f'instances_{split}'
         paths[key] = osp.join(ann_dir, f'{key}.json')
         _dump_json(inst, paths[key])
@@ -337,7 +336,8 @@ def make_toy_dataset(out_dir: str,
             images=images,
             annotations=pan_anns,
             categories=thing_cats + stuff_cats)
-        paths[f'panoptic_{split}'] = osp.join(ann_dir, f'panoptic_{split}.json')
+        paths[f'panoptic_{split}'] = osp.join(ann_dir,
+                                              f'panoptic_{split}.json')
         _dump_json(panoptic, paths[f'panoptic_{split}'])
         paths[f'panoptic_{split}_dir'] = pan_dir
         paths[f'images_{split}'] = img_dir
@@ -345,7 +345,9 @@ def make_toy_dataset(out_dir: str,
             paths['unlabeled'] = osp.join(ann_dir, 'unlabeled.json')
             _dump_json(
                 dict(
-                    info=info, images=images, annotations=[],
+                    info=info,
+                    images=images,
+                    annotations=[],
                     categories=thing_cats), paths['unlabeled'])
     if bar is not None:
         print()

@@ -1,13 +1,15 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-from .checkpoint import (UnsafeCheckpointError, install_safe_checkpoint_loading,
+from .checkpoint import (UnsafeCheckpointError,
+                         install_safe_checkpoint_loading,
                          runner_checkpoint_safe_globals, safe_torch_load)
-from .config import config_root, register_config_package
+from .config import config_root, package_root, register_config_package
 from .setup_env import register_all_modules
+from .toy_config import retarget_data_root
 from .version_check import SUPPORTED_VERSIONS, check_dependencies
 
 __all__ = [
     'UnsafeCheckpointError', 'install_safe_checkpoint_loading',
     'runner_checkpoint_safe_globals', 'safe_torch_load', 'config_root',
-    'register_config_package', 'register_all_modules', 'SUPPORTED_VERSIONS',
-    'check_dependencies'
+    'package_root', 'register_config_package', 'register_all_modules',
+    'SUPPORTED_VERSIONS', 'check_dependencies', 'retarget_data_root'
 ]

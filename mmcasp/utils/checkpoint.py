@@ -12,8 +12,9 @@ methods (pickled as ``getattr(HistoryBuffer, 'mean')``). Plain
 Instead of switching ``weights_only`` off (which lets a checkpoint run
 arbitrary code) we allow-list exactly those types. ``builtins.getattr`` is
 *not* allowed in general (``getattr`` reaches ``__globals__`` and from there
-``eval``): the pickle's ``getattr`` is bound to :func:`_history_buffer_getattr`,
-which only returns the registered statistic methods of ``HistoryBuffer``.
+``eval``): the pickle's ``getattr`` is bound to
+:func:`_history_buffer_getattr`, which only returns the registered statistic
+methods of ``HistoryBuffer``.
 
 :func:`install_safe_checkpoint_loading` also replaces mmengine's local-file
 checkpoint loader so that a refused checkpoint raises
@@ -81,9 +82,8 @@ def runner_checkpoint_safe_globals() -> List[Any]:
     # numpy >= 1.25 pickles some dtypes through their DType classes.
     dtype_classes = {
         type(np.dtype(t))
-        for t in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
-                  'uint16', 'uint32', 'uint64', 'float16', 'float32',
-                  'float64')
+        for t in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
+                  'uint32', 'uint64', 'float16', 'float32', 'float64')
     }
     entries.extend(c for c in dtype_classes if c is not np.dtype)
     # Names written by the other numpy major version.
@@ -94,8 +94,7 @@ def runner_checkpoint_safe_globals() -> List[Any]:
     return entries
 
 
-def safe_torch_load(filename: str,
-                    map_location: Optional[Any] = None) -> Any:
+def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     """``torch.load(..., weights_only=True)`` with a clear error.
 
     Args:

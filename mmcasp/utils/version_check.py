@@ -18,8 +18,10 @@ _HINT = {
     'mmcv': ('mmcv 2.1.0 must be built against your torch with its ops: '
              'pip install --no-build-isolation mmcv==2.1.0 (see '
              'docs/get_started.md), or bash tools/bootstrap.sh'),
-    'mmengine': 'pip install mmengine==0.10.7',
-    'mmdet': 'pip install mmdet==3.3.0',
+    'mmengine':
+    'pip install mmengine==0.10.7',
+    'mmdet':
+    'pip install mmdet==3.3.0',
 }
 
 

@@ -8,7 +8,6 @@ from mmdet.datasets.api_wrappers import COCO
 from mmdet.evaluation import CocoMetric
 
 from mmcasp.registry import METRICS
-
 from ..functional import collapse_coco_categories
 
 __all__ = ['ClassAgnosticCocoMetric']
@@ -49,7 +48,8 @@ class ClassAgnosticCocoMetric(CocoMetric):
                  **kwargs) -> None:
         self.class_name = class_name
         super().__init__(
-            prefix=prefix, metric_items=list(metric_items or []) or None,
+            prefix=prefix,
+            metric_items=list(metric_items or []) or None,
             **kwargs)
         if self._coco_api is not None:
             collapsed = collapse_coco_categories(self._coco_api.dataset,

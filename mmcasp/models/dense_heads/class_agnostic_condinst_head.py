@@ -48,15 +48,14 @@ class ClassAgnosticCondInstBboxHead(CondInstBboxHead):
         super().__init__(*args, num_classes=num_classes, **kwargs)
 
     def loss_by_feat(
-        self,
-        cls_scores: List[Tensor],
-        bbox_preds: List[Tensor],
-        centernesses: List[Tensor],
-        param_preds: List[Tensor],
-        batch_gt_instances: InstanceList,
-        batch_img_metas: List[dict],
-        batch_gt_instances_ignore: OptInstanceList = None
-    ) -> dict:
+            self,
+            cls_scores: List[Tensor],
+            bbox_preds: List[Tensor],
+            centernesses: List[Tensor],
+            param_preds: List[Tensor],
+            batch_gt_instances: InstanceList,
+            batch_img_metas: List[dict],
+            batch_gt_instances_ignore: OptInstanceList = None) -> dict:
         """As the parent, with every gt label set to 0 ("object").
 
         Shapes as in the parent: ``cls_scores[i]`` (B, 1, H_i, W_i),

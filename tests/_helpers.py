@@ -1,0 +1,40 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Shared test helpers (paths, subprocess environment, config overrides)."""
+import os
+import os.path as osp
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED = osp.join(osp.dirname(REPO_ROOT), 'shared')
+TINY_CONFIG = osp.join(REPO_ROOT, 'configs', 'condinst',
+                       'condinst-ca_r18w16_fpn_toy-12e_toy-objects.py')
+
+
+def subprocess_env(**extra):
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', '1')
+    env.update(extra)
+    return env
+
+
+def toy_cfg_options(toy_root, work_dir=None, epochs=1):
+    """--cfg-options that point the tiny config at ``toy_root``."""
+    root = toy_root.rstrip('/') + '/'
+    opts = [
+        f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        f'val_evaluator.ann_file={root}annotations/instances_val.json',
+        f'test_evaluator.ann_file={root}annotations/instances_val.json',
+        f'train_cfg.max_epochs={epochs}',
+        f'train_cfg.val_interval={epochs}',
+        'train_dataloader.batch_size=4',
+        'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        'default_hooks.logger.interval=1',
+        'randomness.seed=0',
+    ]
+    return opts

@@ -1,0 +1,64 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""``mim train mmcasp <config>`` from a normal (non-editable) install."""
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests._helpers import REPO_ROOT, subprocess_env, toy_cfg_options
+
+MIM = shutil.which('mim') or osp.join(osp.dirname(sys.executable), 'mim')
+CONFIG_NAME = 'condinst-ca_r18w16_fpn_toy-12e_toy-objects.py'
+
+
+@pytest.mark.skipif(
+    not osp.isfile(MIM),
+    reason='the mim CLI is not installed (tools/bootstrap.sh installs it)')
+def test_mim_train_from_non_editable_install(toy_root, tmp_path):
+    # Build from a copy so that no build/ folder lands in the checkout.
+    src = tmp_path / 'src'
+    shutil.copytree(
+        REPO_ROOT,
+        src,
+        symlinks=True,
+        ignore=shutil.ignore_patterns('.git', '.venv', 'work_dirs', 'data',
+                                      'build', '*.egg-info', '__pycache__',
+                                      '.pytest_cache'))
+    site = tmp_path / 'site'
+    proc = subprocess.run([
+        sys.executable, '-m', 'pip', 'install', '--no-deps',
+        '--no-build-isolation', '--no-compile', '--target',
+        str(site),
+        str(src)
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=subprocess_env())
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    installed = site / 'mmcasp' / '.mim'
+    # configs and tools are real files in the wheel, not links
+    assert not osp.islink(installed / 'configs')
+    assert (installed / 'configs' / 'condinst' / CONFIG_NAME).is_file()
+    assert (installed / 'tools' / 'train.py').is_file()
+
+    work_dir = tmp_path / 'work'
+    env = subprocess_env(PYTHONPATH=str(site))
+    proc = subprocess.run(
+        [MIM, 'train', 'mmcasp', CONFIG_NAME, '--work-dir',
+         str(work_dir), '--cfg-options'] + toy_cfg_options(toy_root),
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env=env,
+        timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    # mim found the config inside the installed package, not the checkout
+    assert str(installed / 'configs') in out or \
+        str(site / 'mmcasp') in out, out[-2000:]
+    assert 'Training finished successfully' in out
+    assert osp.isfile(work_dir / 'epoch_1.pth')
+    # the Runner dumped the resolved config of the installed package
+    assert (work_dir / CONFIG_NAME).is_file()
