@@ -4,7 +4,6 @@ import sys
 import pytest
 
 
-
 def pytest_collection_modifyitems(config, items):
     import torch
     if torch.cuda.is_available():

@@ -20,9 +20,7 @@ def test_default_scope_mmcasp_builds_mmdet_types_unprefixed():
     register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope('mmcasp'):
         fpn = registry.MODELS.build(
-            dict(
-                type='FPN', in_channels=[8, 16], out_channels=8,
-                num_outs=2))
+            dict(type='FPN', in_channels=[8, 16], out_channels=8, num_outs=2))
         assert type(fpn).__module__.startswith('mmdet.')
         head_cls = registry.MODELS.get('ClassAgnosticCondInstBboxHead')
         assert head_cls.__module__.startswith('mmcasp.')

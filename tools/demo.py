@@ -90,15 +90,19 @@ def main():
     runner.train()
     after = runner.test()
 
-    rows = [(name, before.get(key, float('nan')),
-             after.get(key, float('nan'))) for name, key in KEYS]
+    rows = [(name, before.get(key, float('nan')), after.get(key, float('nan')))
+            for name, key in KEYS]
     result = dict(
         config=args.config,
         epochs=args.epochs,
-        untrained={k: before.get(v)
-                   for k, v in KEYS},
-        trained={k: after.get(v)
-                 for k, v in KEYS},
+        untrained={
+            k: before.get(v)
+            for k, v in KEYS
+        },
+        trained={
+            k: after.get(v)
+            for k, v in KEYS
+        },
         wall_time_s=round(time.time() - t0, 1))
     with open(osp.join(args.work_dir, 'demo_results.json'), 'w') as f:
         json.dump(result, f, indent=2)

@@ -46,8 +46,10 @@ def test_mim_train_from_non_editable_install(toy_root, tmp_path):
     work_dir = tmp_path / 'work'
     env = subprocess_env(PYTHONPATH=str(site))
     proc = subprocess.run(
-        [MIM, 'train', 'mmcasp', CONFIG_NAME, '--work-dir',
-         str(work_dir), '--cfg-options'] + toy_cfg_options(toy_root),
+        [
+            MIM, 'train', 'mmcasp', CONFIG_NAME, '--work-dir',
+            str(work_dir), '--cfg-options'
+        ] + toy_cfg_options(toy_root),
         capture_output=True,
         text=True,
         cwd=str(tmp_path),

@@ -5,16 +5,18 @@ import os.path as osp
 import subprocess
 import sys
 
-from tests._helpers import REPO_ROOT, TINY_CONFIG, subprocess_env, toy_cfg_options
+from tests._helpers import (REPO_ROOT, TINY_CONFIG, subprocess_env,
+                            toy_cfg_options)
 
 
 def _run(args, cwd):
-    proc = subprocess.run([sys.executable] + args,
-                          capture_output=True,
-                          text=True,
-                          cwd=cwd,
-                          env=subprocess_env(),
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable] + args,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=subprocess_env(),
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
@@ -49,8 +51,8 @@ def test_train_resume_and_test(toy_root, tmp_path):
     assert osp.isfile(out)
     assert 'agnostic/bbox_mAP' in proc.stdout + proc.stderr
     metrics = [
-        json.loads(line) for line in open(
-            next(iter(_glob(str(tmp_path / 'eval'), '*.json'))))
+        json.loads(line)
+        for line in open(next(iter(_glob(str(tmp_path / 'eval'), '*.json'))))
     ]
     assert any('agnostic/segm_mAP' in m for m in metrics)
 

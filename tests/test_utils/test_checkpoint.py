@@ -49,12 +49,10 @@ def _runner(work_dir, max_epochs, **kwargs):
             batch_size=2,
             sampler=dict(type='DefaultSampler', shuffle=True),
             collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(
-            optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         param_scheduler=dict(type='MultiStepLR', milestones=[1]),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=1)),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
         experiment_name=f'ckpt_{osp.basename(work_dir)}_{max_epochs}',
         **kwargs)
 

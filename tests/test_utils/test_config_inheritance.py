@@ -8,7 +8,6 @@ from mmengine.config import Config
 import mmcasp  # noqa: F401  (registers the ``mmcasp`` config package)
 from mmcasp.registry import MODELS
 from mmcasp.utils import config_root, register_all_modules
-
 from tests._helpers import REPO_ROOT, subprocess_env
 
 DOWNSTREAM = textwrap.dedent("""
@@ -19,8 +18,7 @@ DOWNSTREAM = textwrap.dedent("""
 
 def test_config_root_is_shipped():
     import os.path as osp
-    assert osp.isfile(
-        osp.join(config_root(), '_base_', 'default_runtime.py'))
+    assert osp.isfile(osp.join(config_root(), '_base_', 'default_runtime.py'))
 
 
 def test_downstream_config_loads_and_builds(tmp_path):

@@ -19,9 +19,10 @@ def test_out_of_range_version_fails_with_clear_message(monkeypatch):
 
 
 def test_missing_package_is_reported(monkeypatch):
-    monkeypatch.setitem(version_check.SUPPORTED_VERSIONS,
-                        'mmcasp_no_such_pkg', ('0', '1'))
+    monkeypatch.setitem(version_check.SUPPORTED_VERSIONS, 'mmcasp_no_such_pkg',
+                        ('0', '1'))
     monkeypatch.setitem(version_check._HINT, 'mmcasp_no_such_pkg', 'hint!')
-    with pytest.raises(ImportError, match='mmcasp_no_such_pkg is not '
-                       'importable.*hint!'):
+    with pytest.raises(
+            ImportError, match='mmcasp_no_such_pkg is not '
+            'importable.*hint!'):
         version_check.check_dependencies()
