@@ -1,10 +1,13 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from .class_agnostic_coco import ClassAgnosticCocoDataset
+from .entities import (PanopticFormatError, convert_panoptic_to_entities,
+                       panoptic_to_entities)
 from .toy import (TOY_STUFF_CLASSES, TOY_THING_CLASSES, make_toy_dataset,
                   render_toy_image)
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'ClassAgnosticCocoDataset', 'TOY_THING_CLASSES', 'TOY_STUFF_CLASSES',
-    'make_toy_dataset', 'render_toy_image'
+    'make_toy_dataset', 'render_toy_image', 'PanopticFormatError',
+    'convert_panoptic_to_entities', 'panoptic_to_entities'
 ]

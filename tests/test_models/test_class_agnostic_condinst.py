@@ -14,7 +14,6 @@ from mmcasp.utils import register_all_modules
 from tests._helpers import TINY_CONFIG
 
 
-
 @pytest.fixture(autouse=True, scope='module')
 def mmcasp_scope():
     register_all_modules(init_default_scope=False)
@@ -88,8 +87,8 @@ def test_any_class_label_counts_as_object(model_cfg):
     model = _build(model_cfg)
     multi = _inputs([3, 2], seed=1, agnostic=False)
     agnostic = _inputs([3, 2], seed=1)
-    assert any((s.gt_instances.labels > 0).any()
-               for s in multi['data_samples'])
+    assert any(
+        (s.gt_instances.labels > 0).any() for s in multi['data_samples'])
     a = _loss(model, multi)
     b = _loss(model, agnostic)
     for k in a:

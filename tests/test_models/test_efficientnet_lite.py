@@ -49,8 +49,7 @@ def test_backbone_multilevel_shapes_and_weights():
     assert torch.equal(model.layers[5][4].linear_conv.conv.weight,
                        src['_blocks.15._project_conv.weight'])
     outs = model(torch.rand(1, 3, 96, 128))
-    assert [tuple(o.shape) for o in outs] == [(1, 24, 24, 32),
-                                              (1, 40, 12, 16),
+    assert [tuple(o.shape) for o in outs] == [(1, 24, 24, 32), (1, 40, 12, 16),
                                               (1, 112, 6, 8), (1, 320, 3, 4)]
 
 
