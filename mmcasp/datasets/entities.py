@@ -22,7 +22,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 from panopticapi.utils import rgb2id
 
-from .toy import encode_rle
+from .rle import encode_rle
 
 __all__ = [
     'PanopticFormatError', 'panoptic_to_entities', 'read_panoptic_png',

@@ -16,6 +16,7 @@ Written files (under ``out_dir``)::
     annotations/unlabeled.json           images only (the unlabeled set)
     annotations/panoptic_{split}.json    COCO panoptic (things + stuff)
     annotations/panoptic_{split}/000000.png
+    annotations/entities_{split}.json    entities (things + stuff), one class
 
 ``instances_unlabeled.json`` keeps the hidden ground truth of the unlabeled
 split so pseudo-label quality can be measured; training never reads it.
@@ -27,24 +28,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-import pycocotools.mask as mask_utils
 from mmengine.utils import ProgressBar
+
+from .entities import convert_panoptic_to_entities
+from .rle import encode_rle
 
 __all__ = [
     'TOY_THING_CLASSES', 'TOY_STUFF_CLASSES', 'render_toy_image',
-    'make_toy_dataset', 'encode_rle', 'toy_split_sizes'
+    'make_toy_dataset', 'toy_split_sizes'
 ]
 
 TOY_THING_CLASSES = ('disk', 'ring', 'square', 'frame', 'triangle', 'cross')
 TOY_STUFF_CLASSES = ('sky', 'ground', 'water')
 SPLITS = ('labeled', 'unlabeled', 'val')
-
-
-def encode_rle(mask: np.ndarray) -> dict:
-    """Binary mask (H, W) -> COCO RLE with ``counts`` as ``str``."""
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    rle['counts'] = rle['counts'].decode('ascii')
-    return rle
 
 
 def _texture(rng: np.random.Generator, h: int, w: int,
@@ -340,6 +336,14 @@ def make_toy_dataset(out_dir: str,
                                               f'panoptic_{split}.json')
         _dump_json(panoptic, paths[f'panoptic_{split}'])
         paths[f'panoptic_{split}_dir'] = pan_dir
+        paths[f'entities_{split}'] = osp.join(ann_dir,
+                                              f'entities_{split}.json')
+        convert_panoptic_to_entities(
+            paths[f'panoptic_{split}'],
+            pan_dir,
+            paths[f'entities_{split}'],
+            strict=True,
+            show_progress=False)
         paths[f'images_{split}'] = img_dir
         if split == 'unlabeled':
             paths['unlabeled'] = osp.join(ann_dir, 'unlabeled.json')

@@ -7,7 +7,7 @@ from mmdet.datasets import CocoDataset
 from mmengine.registry import DefaultScope
 
 from mmcasp.datasets import ClassAgnosticCocoDataset
-from mmcasp.datasets.toy import encode_rle
+from mmcasp.datasets.rle import encode_rle
 from mmcasp.datasets.transforms import ClassAgnostic
 from mmcasp.utils import register_all_modules
 

@@ -1,0 +1,6 @@
+# Class-agnostic CondInst, R50-FPN, COCO entities, strong (scale jitter + colour) augmentation, 3x schedule.
+_base_ = [
+    '../_base_/models/condinst-ca_r50_fpn.py',
+    '../_base_/datasets/coco_entities_strong.py',
+    '../_base_/schedules/schedule_3x.py', '../_base_/default_runtime.py'
+]
