@@ -225,7 +225,8 @@ def make_toy_dataset(out_dir: str,
     Args:
         out_dir: Output folder (created; existing files are overwritten).
         num_images: Images per split, default
-            ``dict(labeled=120, unlabeled=240, val=60)``.
+            ``dict(labeled=120, unlabeled=240, val=60)``; a split that is
+            missing or 0 gets no files.
         image_size: Side of the square images.
         seed: Seed; split ``k`` uses ``seed * 1000 + k`` so splits do not
             share images.
@@ -249,6 +250,8 @@ def make_toy_dataset(out_dir: str,
     img_id_base = 0
     for split_idx, split in enumerate(SPLITS):
         n = num_images.get(split, 0)
+        if n == 0:  # splits not asked for get no files
+            continue
         rng = np.random.default_rng(seed * 1000 + split_idx)
         img_dir = osp.join(out_dir, 'images', split)
         pan_dir = osp.join(ann_dir, f'panoptic_{split}')
