@@ -76,7 +76,7 @@ WEIGHT_INITIALIZERS = Registry(
     'weight initializer',
     parent=MMDET_WEIGHT_INITIALIZERS,
     scope='mmcasp',
-    locations=['mmcasp.models'])
+    locations=['mmcasp.surgery'])
 
 OPTIMIZERS = Registry(
     'optimizer',

@@ -21,6 +21,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmcasp.engine  # noqa: F401
     import mmcasp.evaluation  # noqa: F401
     import mmcasp.models  # noqa: F401
+    import mmcasp.surgery  # noqa: F401
     import mmcasp.visualization  # noqa: F401
 
     if not init_default_scope:
