@@ -9,8 +9,9 @@ Example::
         configs/transfer/retinanet-casp_r50_fpn_1x_coco.py \
         --parts backbone,neck,head --classifier replicate \
         --out work_dirs/retinanet_init.pth
-    python tools/train.py configs/transfer/retinanet-casp_r50_fpn_1x_coco.py \
-        --cfg-options load_from=work_dirs/retinanet_init.pth model.init_cfg=None
+    python tools/train.py \
+        configs/transfer/retinanet-casp_r50_fpn_1x_coco.py --cfg-options \
+        load_from=work_dirs/retinanet_init.pth model.init_cfg=None
 
 The report (``<out>.transfer.json`` and a printed table) lists per part the
 loaded, kept-fresh and unmapped keys. A shape mismatch inside a requested
