@@ -16,7 +16,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401  (version guard, mmcasp:: bases, safe loading)
-from mmcasp.utils import register_all_modules
+from mmcasp.utils import init_distributed, register_all_modules
 
 
 def parse_args():
@@ -64,6 +64,10 @@ def main():
 
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    # CPU processes need gloo; mmengine's init_dist assumes CUDA
+    init_distributed(
+        args.launcher,
+        cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl'))
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
 

@@ -1,2 +1,2 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-__all__ = []
+from .hooks import *  # noqa: F401,F403

@@ -1,12 +1,12 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from .backbones import (EfficientNetLite, convert_lite0_state_dict,
                         lite0_weights_path)
-from .classifiers import EfficientNetLiteClassifier
+from .classifiers import EfficientNetLiteClassifier, LinearHeadClassifier
 from .dense_heads import ClassAgnosticCondInstBboxHead
 from .detectors import ClassAgnosticCondInst
 
 __all__ = [
     'EfficientNetLite', 'convert_lite0_state_dict', 'lite0_weights_path',
-    'EfficientNetLiteClassifier', 'ClassAgnosticCondInstBboxHead',
-    'ClassAgnosticCondInst'
+    'EfficientNetLiteClassifier', 'LinearHeadClassifier',
+    'ClassAgnosticCondInstBboxHead', 'ClassAgnosticCondInst'
 ]

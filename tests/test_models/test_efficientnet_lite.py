@@ -26,7 +26,6 @@ OBVIOUS = {
 @pytest.fixture(scope='module')
 def classifier():
     model = EfficientNetLiteClassifier()
-    model.init_weights()
     return model.eval()
 
 

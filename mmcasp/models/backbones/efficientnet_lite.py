@@ -157,8 +157,11 @@ class EfficientNetLite(EfficientNet):
     def init_weights(self) -> None:
         """``init_cfg`` initialisation, then the ImageNet weights."""
         super().init_weights()
-        if self.pretrained != 'imagenet':
-            return
+        if self.pretrained == 'imagenet':
+            self.load_imagenet_weights()
+
+    def load_imagenet_weights(self) -> None:
+        """Load the packaged ImageNet weights into the built layers."""
         path = lite0_weights_path()
         state, _ = convert_lite0_state_dict(safe_torch_load(path, 'cpu'))
         own = self.state_dict()

@@ -1,4 +1,5 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from .efficientnet_lite_classifier import EfficientNetLiteClassifier
+from .linear_head_classifier import LinearHeadClassifier
 
-__all__ = ['EfficientNetLiteClassifier']
+__all__ = ['EfficientNetLiteClassifier', 'LinearHeadClassifier']

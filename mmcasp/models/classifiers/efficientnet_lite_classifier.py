@@ -25,7 +25,8 @@ class EfficientNetLiteClassifier(BaseModule):
     """EfficientNet-Lite0 backbone + global average pooling + linear head.
 
     With ``pretrained='imagenet'`` both the backbone and the 1000-class head
-    hold the packaged ImageNet weights. :meth:`forward` gives logits;
+    hold the packaged ImageNet weights as soon as the module is built (no
+    ``init_weights()`` call needed). :meth:`forward` gives logits;
     :meth:`forward_features` the last feature map and the head's weights,
     which is what class activation maps need.
 
@@ -52,15 +53,20 @@ class EfficientNetLiteClassifier(BaseModule):
         self.register_buffer(
             'std', torch.tensor(LITE_STD).view(1, 3, 1, 1), persistent=False)
 
-    def init_weights(self) -> None:
-        super().init_weights()
-        if self.pretrained == 'imagenet' and self.fc.out_features == 1000:
+        if pretrained == 'imagenet':
+            self.load_imagenet_weights()
+
+    def load_imagenet_weights(self) -> None:
+        """Backbone and (for 1000 classes) head from the packaged file."""
+        self.backbone.load_imagenet_weights()
+        if self.fc.out_features == 1000:
             _, head = convert_lite0_state_dict(
                 safe_torch_load(lite0_weights_path(), 'cpu'))
             self.fc.load_state_dict({
                 k.split('.', 1)[1]: v
                 for k, v in head.items()
             })
+        self._is_init = True  # nothing left for init_weights() to do
 
     def normalize(self, images: Tensor) -> Tensor:
         """(N, 3, H, W) RGB 0-255 float -> network input."""

@@ -1,0 +1,8 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+from .cam_pseudo_label_hook import CamPseudoLabelHook
+from .detector_pseudo_label_hook import DetectorPseudoLabelHook
+from .pseudo_label_hook import BasePseudoLabelHook
+
+__all__ = [
+    'BasePseudoLabelHook', 'CamPseudoLabelHook', 'DetectorPseudoLabelHook'
+]

@@ -1,0 +1,101 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Shared part of the pseudo-labeling hooks."""
+import os.path as osp
+from abc import ABCMeta, abstractmethod
+from typing import Optional, Sequence
+
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+
+from mmcasp.pseudo_labels import (collect_images, format_stats,
+                                  run_pseudo_labeling)
+
+__all__ = ['BasePseudoLabelHook']
+
+
+class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
+    """Label an image set with the runner's model after training (and/or
+    after given epochs) and write a COCO file under the work dir.
+
+    Subclasses build the predictor from the model (:meth:`build_predictor`).
+    The image source is checked when the hook is created (before training
+    starts), so a bad path fails at once. Under torch.distributed every rank
+    labels its share (see :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`).
+
+    Args:
+        images (str): Folder, COCO json or text list.
+        image_root (str, optional): Root of json/list file names.
+        out_file (str): Output name; relative paths are under the work dir.
+            ``{epoch}`` is filled in for per-epoch files.
+        epochs (Sequence[int]): Also label after these epochs (1-based).
+        after_train (bool): Label after training.
+        batch_size, num_workers: Of the labeling loop.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self,
+                 images: str,
+                 out_file: str = 'pseudo_labels/pseudo_{epoch}.json',
+                 image_root: Optional[str] = None,
+                 epochs: Sequence[int] = (),
+                 after_train: bool = True,
+                 batch_size: int = 8,
+                 num_workers: int = 2) -> None:
+        self.entries, self.refused, self.root = collect_images(
+            images, image_root)
+        self.images = images
+        self.out_file = out_file
+        self.epochs = set(epochs)
+        self.label_after_train = after_train
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.last_out: Optional[str] = None
+        self.last_stats: Optional[dict] = None
+
+    @abstractmethod
+    def build_predictor(self, runner, model):
+        """Return ``(predictor, categories or None, extra info dict)``."""
+
+    def info(self, runner) -> dict:
+        return dict(
+            image_source=osp.abspath(self.images),
+            image_root=osp.abspath(self.root),
+            work_dir=runner.work_dir,
+            epoch=runner.epoch,
+            refused_names=dict(self.refused))
+
+    def _label(self, runner, tag: str) -> None:
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        was_training = model.training
+        out = self.out_file.format(epoch=tag)
+        if not osp.isabs(out):
+            out = osp.join(runner.work_dir, out)
+        predictor, categories, extra = self.build_predictor(runner, model)
+        info = self.info(runner)
+        info.update(extra)
+        stats = run_pseudo_labeling(
+            self.entries,
+            predictor,
+            out,
+            prepare=predictor.prepare,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers,
+            categories=categories,
+            info=info)
+        if stats is not None:
+            print_log(
+                f'pseudo labels written to {out}\n' + format_stats(stats),
+                logger='current')
+        self.last_out, self.last_stats = out, stats
+        model.train(was_training)
+
+    def after_train_epoch(self, runner) -> None:
+        if runner.epoch in self.epochs:  # runner.epoch is already +1
+            self._label(runner, str(runner.epoch))
+
+    def after_train(self, runner) -> None:
+        if self.label_after_train:
+            self._label(runner, 'final')

@@ -1,0 +1,21 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+from .cam import (cam_to_boxes, component_boxes, nms_numpy, normalize_cam,
+                  scale_boxes)
+from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
+                      read_records)
+from .detector import merge_flip_predictions, select_instances
+from .engine import ImageDataset, format_stats, run_pseudo_labeling
+from .image_source import (ImageSourceError, check_complete, collect_images,
+                           decode_image, safe_relative_path)
+from .predictors import CamPredictor, DetectorPredictor, inference_pipeline
+from .quality import evaluate_pseudo_labels, precision_recall_at_iou
+
+__all__ = [
+    'cam_to_boxes', 'component_boxes', 'nms_numpy', 'normalize_cam',
+    'scale_boxes', 'RecordWriter', 'build_pseudo_coco', 'dump_json_atomic',
+    'read_records', 'merge_flip_predictions', 'select_instances',
+    'ImageDataset', 'format_stats', 'run_pseudo_labeling', 'ImageSourceError',
+    'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
+    'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
+    'evaluate_pseudo_labels', 'precision_recall_at_iou'
+]

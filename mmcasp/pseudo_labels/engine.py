@@ -1,0 +1,235 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The pseudo-labeling loop shared by the detector and CAM labelers.
+
+:func:`run_pseudo_labeling` splits the images into fixed batches, gives each
+rank of a torch.distributed job every ``world_size``-th batch (so batches,
+and hence results, are the same for any number of processes), decodes images
+in DataLoader workers, records each image's result as one JSON line in the
+rank's shard file (resume state: finished images are never redone), and on
+rank 0 merges all shards into one COCO file written atomically.
+"""
+import glob
+import json
+import os
+import os.path as osp
+import time
+from collections import Counter
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.dist import barrier, get_dist_info
+from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
+from torch.utils.data import DataLoader, Dataset
+
+from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
+                      read_records)
+from .image_source import decode_image
+
+__all__ = ['ImageDataset', 'run_pseudo_labeling', 'format_stats']
+
+
+class ImageDataset(Dataset):
+    """Decodes entries; an optional ``prepare`` turns ``(entry, img)`` into
+    model inputs inside the worker. Bad images come back as
+    ``dict(entry=..., skipped=reason)``."""
+
+    def __init__(self,
+                 entries: Sequence[dict],
+                 prepare: Optional[Callable] = None,
+                 max_pixels: int = 40_000_000) -> None:
+        self.entries = list(entries)
+        self.prepare = prepare
+        self.max_pixels = max_pixels
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, idx: int) -> dict:
+        entry = self.entries[idx]
+        img, reason = decode_image(entry['path'], self.max_pixels)
+        if img is None:
+            return dict(entry=entry, skipped=reason)
+        item = dict(entry=entry, height=img.shape[0], width=img.shape[1])
+        try:
+            item['inputs'] = self.prepare(entry, img) if self.prepare \
+                else img
+        except Exception as e:  # a transform failing on one odd image
+            return dict(entry=entry, skipped=f'prepare_failed: {e}')
+        return item
+
+
+def _collate(batch):
+    return batch
+
+
+def _shard_files(shard_dir: str) -> List[str]:
+    return sorted(glob.glob(osp.join(shard_dir, 'shard-*.jsonl')))
+
+
+def format_stats(stats: dict) -> str:
+    """Human-readable summary of a run."""
+    lines = [
+        f"images in: {stats['images_in']}, kept: {stats['images_kept']}, "
+        f"dropped empty: {stats['images_empty_dropped']}",
+        f"skipped: {stats['images_skipped'] or 'none'}",
+        f"labels: {stats['labels']} "
+        f"({stats['labels_per_image_mean']:.2f} per kept image, "
+        f"max {stats['labels_per_image_max']})",
+    ]
+    hist = stats['score_histogram']
+    lines.append('score histogram: ' + ' '.join(
+        f'[{hist["bins"][i]:.1f},{hist["bins"][i + 1]:.1f}):{c}'
+        for i, c in enumerate(hist['counts'])))
+    if 'images_per_s' in stats:
+        lines.append(f"speed: {stats['images_per_s']:.2f} images/s "
+                     f"({stats['wall_s']:.1f} s)")
+    if stats.get('dropped_predictions'):
+        lines.append(f"predictions dropped: {stats['dropped_predictions']}")
+    return '\n'.join(lines)
+
+
+def run_pseudo_labeling(entries: Sequence[dict],
+                        predict: Callable[[List[dict]], List[List[dict]]],
+                        out_file: str,
+                        shard_dir: Optional[str] = None,
+                        prepare: Optional[Callable] = None,
+                        batch_size: int = 8,
+                        num_workers: int = 2,
+                        categories: Optional[List[dict]] = None,
+                        info: Optional[dict] = None,
+                        drop_empty: bool = True,
+                        show_progress: bool = True,
+                        max_pixels: int = 40_000_000) -> Optional[dict]:
+    """Label ``entries`` and write a COCO file.
+
+    Args:
+        entries: From :func:`~mmcasp.pseudo_labels.collect_images`.
+        predict: Called with a list of decoded items (``dict(entry, height,
+            width, inputs)``); returns, per item, a list of instances
+            (``dict(bbox=[x, y, w, h], score, category_id, ...)``). It may
+            return ``(instances, dropped_counter)`` pairs instead.
+        out_file: The COCO file to write (atomically, on rank 0).
+        shard_dir: Where per-rank progress lives; default
+            ``<out_file>.shards``. Delete it to start over.
+        prepare: ``(entry, img) -> inputs``, run in DataLoader workers.
+        batch_size: Images per forward pass.
+        num_workers: DataLoader workers decoding images.
+        categories: Categories of the file (default one ``object``).
+        info: Extra ``info`` (model, checkpoint, δ...).
+        drop_empty: Drop images left without a label (CaSP).
+        show_progress: Progress bar (rank 0).
+        max_pixels: Larger images are skipped (``too_large``).
+
+    Returns:
+        dict: Statistics on rank 0 (also in the file's ``info.stats``);
+        ``None`` on other ranks.
+    """
+    rank, world = get_dist_info()
+    shard_dir = shard_dir or out_file + '.shards'
+    os.makedirs(shard_dir, exist_ok=True)
+    barrier()
+    done = set()
+    for path in _shard_files(shard_dir):
+        done.update(r['id'] for r in read_records(path))
+    batches = [
+        list(entries[i:i + batch_size])
+        for i in range(0, len(entries), batch_size)
+    ]
+    mine = [e for b in batches[rank::world] for e in b if e['id'] not in done]
+    if done and rank == 0:
+        print_log(
+            f'pseudo labels: resuming, {len(done)} of {len(entries)} images '
+            f'already done in {shard_dir}',
+            logger='current')
+    loader = DataLoader(
+        ImageDataset(mine, prepare, max_pixels),
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=_collate)
+    shard = osp.join(shard_dir, f'shard-{rank:03d}-of-{world:03d}.jsonl')
+    bar = ProgressBar(len(mine)) if show_progress and rank == 0 and mine \
+        else None
+    dropped = Counter()
+    t0 = time.time()
+    with RecordWriter(shard) as writer:
+        for batch in loader:
+            valid = [it for it in batch if 'skipped' not in it]
+            results = predict(valid) if valid else []
+            by_id = {}
+            for it, res in zip(valid, results):
+                if isinstance(res, tuple):
+                    res, why = res
+                    dropped.update(why)
+                by_id[it['entry']['id']] = res
+            for it in batch:
+                e = it['entry']
+                rec = dict(id=e['id'], file_name=e['file_name'])
+                if 'skipped' in it:
+                    rec['skipped'] = it['skipped']
+                    print_log(
+                        f"pseudo labels: skipped {e['path']}: "
+                        f"{it['skipped']}",
+                        logger='current')
+                else:
+                    rec.update(
+                        height=it['height'],
+                        width=it['width'],
+                        instances=by_id[e['id']])
+                writer.write(rec)
+            writer.sync()
+            if bar is not None:
+                bar.update(len(batch))
+    wall = time.time() - t0
+    if bar is not None:
+        print()
+    # drops are counted per rank; collect them through the shard dir
+    dump_json_atomic(
+        dict(dropped=dict(dropped), images=len(mine), wall_s=wall),
+        osp.join(shard_dir, f'stats-{rank:03d}-of-{world:03d}.json'))
+    barrier()
+    if rank != 0:
+        barrier()
+        return None
+    records = [r for p in _shard_files(shard_dir) for r in read_records(p)]
+    missing = {e['id'] for e in entries} - {r['id'] for r in records}
+    if missing:
+        raise RuntimeError(f'{len(missing)} images have no record in '
+                           f'{shard_dir}; rerun to finish them')
+    wanted = {e['id'] for e in entries}
+    records = [r for r in records if r['id'] in wanted]
+    categories = categories or [
+        dict(id=1, name='object', supercategory='object')
+    ]
+    coco, stats = build_pseudo_coco(records, categories, info or {},
+                                    drop_empty)
+    total_drop, images_run, slowest = Counter(), 0, 0.0
+    for path in glob.glob(osp.join(shard_dir, f'stats-*-of-{world:03d}.json')):
+        with open(path) as f:
+            s = json.load(f)
+        total_drop.update(s['dropped'])
+        images_run += s['images']
+        slowest = max(slowest, s['wall_s'])
+    stats['dropped_predictions'] = dict(total_drop)
+    stats['images_labeled_this_run'] = images_run
+    stats['wall_s'] = round(slowest, 2)
+    stats['images_per_s'] = images_run / slowest if slowest > 0 else 0.0
+    coco['info']['stats'] = stats
+    dump_json_atomic(coco, out_file)
+    barrier()
+    return stats
+
+
+def to_numpy_instances(pred) -> Dict[str, np.ndarray]:
+    """mmdet ``pred_instances`` -> numpy dict (bboxes, scores[, masks])."""
+    out = dict(
+        bboxes=pred.bboxes.detach().float().cpu().numpy(),
+        scores=pred.scores.detach().float().cpu().numpy())
+    if 'masks' in pred:
+        masks = pred.masks
+        if isinstance(masks, torch.Tensor):
+            masks = masks.detach().cpu().numpy()
+        out['masks'] = masks.astype(bool)
+    return out

@@ -1,0 +1,282 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Image -> instances for the two labelers (the only part they differ in).
+
+Both expose ``prepare(entry, img)`` (run in DataLoader workers) and
+``__call__(items)`` (a batch on the model's device), as
+:func:`~mmcasp.pseudo_labels.engine.run_pseudo_labeling` expects.
+"""
+import contextlib
+import copy
+from collections import Counter
+from typing import Dict, List, Optional, Sequence
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmcv.transforms import Compose
+from mmengine.dataset import pseudo_collate
+from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
+
+from .cam import cam_to_boxes, nms_numpy, scale_boxes
+from .coco_io import xyxy_to_xywh
+from .detector import merge_flip_predictions, select_instances
+from .engine import to_numpy_instances
+
+__all__ = ['inference_pipeline', 'DetectorPredictor', 'CamPredictor']
+
+
+def inference_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
+    """A config's test pipeline for in-memory images: ``LoadImageFromFile``
+    becomes ``LoadImageFromNDArray`` and ``LoadAnnotations`` is dropped."""
+    out = []
+    for t in copy.deepcopy(list(test_pipeline)):
+        name = t['type'].split('.')[-1]
+        if name == 'LoadImageFromFile':
+            t = dict(type='mmdet.LoadImageFromNDArray')
+        elif name == 'LoadAnnotations':
+            continue
+        elif name == 'PackDetInputs':
+            t['meta_keys'] = ('img_id', 'img_path', 'ori_shape', 'img_shape',
+                              'scale_factor')
+        out.append(t)
+    return out
+
+
+def _autocast(enabled: bool, device: torch.device):
+    if enabled and device.type == 'cuda':
+        return torch.autocast('cuda', dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
+class DetectorPredictor:
+    """CaSP's detector labeler.
+
+    Args:
+        model: A built mmdet detector in eval mode (e.g. the class-agnostic
+            CondInst); its ``test_step`` gives instances rescaled to the
+            original image.
+        test_pipeline: The config's test pipeline (see
+            :func:`inference_pipeline`).
+        delta: Keep predictions with objectness > delta.
+        max_per_image: At most this many labels per image.
+        min_size: Minimum box side in pixels.
+        flip: Add horizontal-flip test-time augmentation.
+        flip_iou: NMS IoU when merging flipped predictions.
+        fp16: Autocast to fp16 on GPU.
+        scope: Registry scope to build the pipeline in.
+    """
+
+    def __init__(self,
+                 model: torch.nn.Module,
+                 test_pipeline: Sequence[dict],
+                 delta: float = 0.2,
+                 max_per_image: int = 100,
+                 min_size: float = 0.,
+                 flip: bool = False,
+                 flip_iou: float = 0.6,
+                 fp16: bool = False,
+                 scope: str = 'mmcasp') -> None:
+        self.model = model.eval()
+        with DefaultScope.overwrite_default_scope(scope):
+            self.pipeline = Compose(inference_pipeline(test_pipeline))
+        self.delta = delta
+        self.max_per_image = max_per_image
+        self.min_size = min_size
+        self.flip = flip
+        self.flip_iou = flip_iou
+        self.fp16 = fp16
+        self.device = next(model.parameters()).device
+        head_cfg = getattr(
+            getattr(model, 'bbox_head', None), 'test_cfg', None) or {}
+        thr = head_cfg.get('score_thr', 0) if hasattr(head_cfg, 'get') else 0
+        if thr > delta**2 + 1e-9:
+            print_log(
+                f'test_cfg.score_thr={thr} pre-filters classification '
+                f'scores above delta**2={delta**2:.3f}: boxes with objectness '
+                f'> {delta} can be lost; lower score_thr',
+                logger='current',
+                level=30)
+
+    def _pack(self, entry: dict, img: np.ndarray) -> dict:
+        return self.pipeline(
+            dict(img=img, img_id=entry['id'], img_path=entry['path']))
+
+    def prepare(self, entry: dict, img: np.ndarray) -> dict:
+        out = dict(packed=self._pack(entry, img))
+        if self.flip:
+            out['flipped'] = self._pack(entry,
+                                        np.ascontiguousarray(img[:, ::-1]))
+        return out
+
+    @torch.no_grad()
+    def _predict(self, packed: List[dict]) -> list:
+        with _autocast(self.fp16, self.device):
+            return self.model.test_step(pseudo_collate(packed))
+
+    def __call__(self, items: List[dict]) -> List[tuple]:
+        results = self._predict([it['inputs']['packed'] for it in items])
+        flipped = self._predict([it['inputs']['flipped'] for it in items
+                                 ]) if self.flip else [None] * len(items)
+        out = []
+        for it, res, res_f in zip(items, results, flipped):
+            pred = to_numpy_instances(res.pred_instances)
+            if res_f is not None:
+                pred = merge_flip_predictions(
+                    pred, to_numpy_instances(res_f.pred_instances),
+                    it['width'], self.flip_iou)
+            out.append(
+                select_instances(
+                    pred['bboxes'],
+                    pred['scores'],
+                    pred.get('masks'),
+                    delta=self.delta,
+                    max_per_image=self.max_per_image,
+                    min_size=self.min_size))
+        return out
+
+
+class CamPredictor:
+    """DAP's CAM labeler.
+
+    Args:
+        classifier: A module with ``normalize(x)`` (RGB 0-255 -> input),
+            ``forward_features(x)`` -> (N, C, h, w) and ``cam_weights()`` ->
+            (weight (K, C), bias (K, )), e.g.
+            :class:`~mmcasp.models.EfficientNetLiteClassifier`.
+        image_labels: Weakly supervised setting: image id -> class indices
+            of the classifier. Without it, the ``top_k`` predicted classes.
+        top_k: Classes per unlabeled image.
+        scales: Short sides the image is resized to (CAMs are averaged over
+            scales and horizontal flips).
+        flip: Also use the flipped image.
+        thresholds, min_ratio, nms_iou: See :mod:`mmcasp.pseudo_labels.cam`.
+        class_agnostic: Write one category ("object") and merge all classes'
+            boxes with one more NMS at ``nms_iou``.
+        category_ids: Classifier index -> category id of the output file
+            (default index + 1).
+        min_score: Drop boxes whose score (mean normalised activation in the
+            component) is below this.
+        fp16: Autocast to fp16 on GPU.
+    """
+
+    def __init__(self,
+                 classifier: torch.nn.Module,
+                 image_labels: Optional[Dict[int, Sequence[int]]] = None,
+                 top_k: int = 1,
+                 scales: Sequence[int] = (288, 576),
+                 flip: bool = True,
+                 thresholds: Sequence[float] = (0.2, 0.3, 0.4, 0.5),
+                 min_ratio: float = 0.5,
+                 nms_iou: float = 0.8,
+                 class_agnostic: bool = False,
+                 category_ids: Optional[Sequence[int]] = None,
+                 min_score: float = 0.,
+                 fp16: bool = False) -> None:
+        self.classifier = classifier.eval()
+        self.image_labels = image_labels
+        self.top_k = top_k
+        self.scales = tuple(scales)
+        self.flip = flip
+        self.thresholds = tuple(thresholds)
+        self.min_ratio = min_ratio
+        self.nms_iou = nms_iou
+        self.class_agnostic = class_agnostic
+        self.category_ids = category_ids
+        self.min_score = min_score
+        self.fp16 = fp16
+        self.device = next(classifier.parameters()).device
+
+    def prepare(self, entry: dict, img: np.ndarray) -> List[torch.Tensor]:
+        """BGR image -> one (3, h_s, w_s) RGB float tensor per scale."""
+        h, w = img.shape[:2]
+        rgb = img[..., ::-1]
+        out = []
+        for s in self.scales:
+            r = s / min(h, w)
+            size = (max(1, round(w * r)), max(1, round(h * r)))
+            resized = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
+            out.append(
+                torch.from_numpy(np.ascontiguousarray(resized)).permute(
+                    2, 0, 1).float())
+        return out
+
+    @torch.no_grad()
+    def cams(self, scaled: List[torch.Tensor]):
+        """CAMs of every class, averaged over scales and flips.
+
+        Returns:
+            tuple: cams (K, h, w) on the grid of the largest scale (relu of
+            the classifier weights applied to the features; no bias) and
+            class probabilities (K, ) from the averaged logits.
+        """
+        weight, bias = self.classifier.cam_weights()
+        maps, logits = [], []
+        grid = None
+        for x in sorted(scaled, key=lambda t: -t.shape[-1] * t.shape[-2]):
+            x = x.to(self.device)[None]
+            if self.flip:
+                x = torch.cat([x, x.flip(-1)])
+            with _autocast(self.fp16, self.device):
+                feats = self.classifier.forward_features(
+                    self.classifier.normalize(x)).float()
+            if self.flip:
+                feats = torch.stack([feats[0], feats[1].flip(-1)])
+            logits.append(
+                feats.mean((2, 3)) @ weight.float().t() + bias.float())
+            cam = torch.einsum('kc,nchw->nkhw', weight.float(), feats)
+            if grid is None:
+                grid = cam.shape[-2:]
+            else:
+                cam = F.interpolate(
+                    cam, size=grid, mode='bilinear', align_corners=False)
+            maps.append(cam.relu().mean(0))
+        cam = torch.stack(maps).mean(0)
+        prob = torch.cat(logits).mean(0).softmax(-1)
+        return cam, prob
+
+    def _classes(self, entry: dict, prob: torch.Tensor) -> List[int]:
+        if self.image_labels is not None:
+            return sorted(set(self.image_labels.get(entry['id'], [])))
+        return prob.topk(self.top_k).indices.tolist()
+
+    def __call__(self, items: List[dict]) -> List[tuple]:
+        out = []
+        for it in items:
+            cam, prob = self.cams(it['inputs'])
+            dropped = Counter()
+            boxes, scores, labels = [], [], []
+            for c in self._classes(it['entry'], prob):
+                b, s = cam_to_boxes(cam[c].cpu().numpy(), self.thresholds,
+                                    self.min_ratio, self.nms_iou)
+                b = scale_boxes(b, tuple(cam.shape[-2:]),
+                                (it['height'], it['width']))
+                boxes.append(b)
+                scores.append(s)
+                labels += [c] * len(s)
+            if boxes:
+                boxes, scores = np.concatenate(boxes), np.concatenate(scores)
+            else:
+                boxes, scores = np.zeros((0, 4)), np.zeros(0)
+            labels = np.array(labels, dtype=np.int64)
+            if self.class_agnostic and len(scores):
+                keep = nms_numpy(boxes, scores, self.nms_iou)
+                dropped['class_agnostic_nms'] += len(scores) - len(keep)
+                boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
+            inst = []
+            for b, s, c in zip(boxes, scores, labels):
+                if s < self.min_score or b[2] - b[0] < 1 or b[3] - b[1] < 1:
+                    dropped['low_score_or_tiny'] += 1
+                    continue
+                if self.class_agnostic:
+                    cat = 1
+                elif self.category_ids is not None:
+                    cat = int(self.category_ids[c])
+                else:
+                    cat = int(c) + 1
+                inst.append(
+                    dict(
+                        bbox=xyxy_to_xywh(b), score=float(s), category_id=cat))
+            out.append((inst, dropped))
+        return out

@@ -1,0 +1,162 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+import json
+
+import numpy as np
+import pycocotools.mask as mask_utils
+import pytest
+
+from mmcasp.pseudo_labels import (RecordWriter, build_pseudo_coco,
+                                  evaluate_pseudo_labels,
+                                  merge_flip_predictions, read_records,
+                                  select_instances)
+
+
+def _masks(boxes, h=40, w=50):
+    out = np.zeros((len(boxes), h, w), bool)
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        out[i, int(y0):int(y1), int(x0):int(x1)] = True
+    return out
+
+
+def test_select_instances_rules():
+    boxes = np.array([[0, 0, 10, 10], [5, 5, 25, 30], [1, 1, 2, 30],
+                      [0, 0, 20, 20], [30, 5, 45, 20]], np.float32)
+    scores = np.array([0.2, 0.9, 0.8, 0.5, 0.3], np.float32)
+    masks = _masks(boxes)
+    masks[4] = False  # a mask with no pixel
+    inst, dropped = select_instances(
+        boxes, scores, masks, delta=0.2, max_per_image=2, min_size=2)
+    # 0.2 is not > delta; the 1-px wide box is too small; the empty mask is
+    # dropped; 2 kept by score
+    assert [i['score'] for i in inst] == pytest.approx([0.9, 0.5])
+    assert inst[0]['bbox'] == [5., 5., 20., 25.]
+    assert isinstance(inst[0]['segmentation']['counts'], str)
+    assert inst[0]['area'] == 20 * 25
+    assert mask_utils.decode(inst[1]['segmentation']).sum() == 400
+    assert dropped == {'below_delta': 1, 'too_small': 1, 'empty_mask': 1}
+    inst, dropped = select_instances(boxes, scores, None, max_per_image=1)
+    assert len(inst) == 1 and dropped['over_max'] == 3
+    assert 'segmentation' not in inst[0]
+
+
+def test_merge_flip_predictions():
+    w = 50
+    pred = dict(
+        bboxes=np.array([[0, 0, 10, 10]], np.float32),
+        scores=np.array([0.9], np.float32),
+        masks=_masks([[0, 0, 10, 10]]))
+    # the same object seen in the flipped image, and one new object
+    flip = dict(
+        bboxes=np.array([[40, 0, 50, 10], [0, 20, 10, 30]], np.float32),
+        scores=np.array([0.8, 0.7], np.float32),
+        masks=_masks([[40, 0, 50, 10], [0, 20, 10, 30]]))
+    merged = merge_flip_predictions(pred, flip, w, iou_threshold=0.5)
+    np.testing.assert_allclose(merged['bboxes'],
+                               [[0, 0, 10, 10], [40, 20, 50, 30]])
+    assert merged['masks'][1][20:30, 40:50].all()
+    assert merged['masks'][1].sum() == 100
+
+
+def test_build_pseudo_coco_is_order_independent_and_drops_empty():
+    recs = [
+        dict(
+            id=3,
+            file_name='c.png',
+            height=10,
+            width=10,
+            instances=[dict(bbox=[1, 1, 2, 2], score=0.5, category_id=1)]),
+        dict(id=1, file_name='a.png', skipped='truncated'),
+        dict(id=2, file_name='b.png', height=10, width=10, instances=[]),
+        dict(
+            id=0,
+            file_name='z.png',
+            height=10,
+            width=10,
+            instances=[
+                dict(bbox=[0, 0, 4, 4], score=0.95, category_id=1),
+                dict(bbox=[5, 5, 4, 4], score=0.25, category_id=1)
+            ]),
+    ]
+    cats = [dict(id=1, name='object')]
+    a, stats = build_pseudo_coco(recs, cats, dict(delta=0.2))
+    b, _ = build_pseudo_coco(list(reversed(recs)), cats, dict(delta=0.2))
+    assert a['images'] == b['images'] and a['annotations'] == b['annotations']
+    assert [i['id'] for i in a['images']] == [0, 3]
+    assert [x['id'] for x in a['annotations']] == [1, 2, 3]
+    assert stats['images_in'] == 4 and stats['images_kept'] == 2
+    assert stats['images_empty_dropped'] == 1
+    assert stats['images_skipped'] == {'truncated': 1}
+    assert stats['score_histogram']['counts'][9] == 1
+    assert stats['labels_per_image_max'] == 2
+    assert a['info']['delta'] == 0.2 and 'date_created' in a['info']
+
+
+def test_record_writer_recovers_from_a_partial_line(tmp_path):
+    path = str(tmp_path / 'shard.jsonl')
+    with RecordWriter(path) as w:
+        w.write(dict(id=1))
+        w.write(dict(id=2))
+    with open(path, 'a') as f:
+        f.write('{"id": 3, "instan')  # killed mid-write
+    assert [r['id'] for r in read_records(path)] == [1, 2]
+    with RecordWriter(path) as w:
+        w.write(dict(id=3))
+    assert [r['id'] for r in read_records(path)] == [1, 2, 3]
+    assert open(path).read().count('\n') == 3
+
+
+def test_pseudo_label_quality_against_ground_truth():
+    gt = dict(
+        images=[dict(id=1, width=50, height=40)],
+        annotations=[
+            dict(
+                id=1,
+                image_id=1,
+                category_id=1,
+                bbox=[0, 0, 10, 10],
+                area=100,
+                iscrowd=0),
+            dict(
+                id=2,
+                image_id=1,
+                category_id=2,
+                bbox=[20, 20, 10, 10],
+                area=100,
+                iscrowd=0)
+        ],
+        categories=[dict(id=1, name='a'),
+                    dict(id=2, name='b')])
+    perfect = json.loads(json.dumps(gt))
+    for a in perfect['annotations']:
+        a['score'] = 0.9
+    res = evaluate_pseudo_labels(perfect, gt, iou_types=('bbox', ))
+    assert res['bbox_AP'] == pytest.approx(1.0)
+    assert res['precision@0.5'] == 1.0 and res['recall@0.5'] == 1.0
+    # right boxes, wrong classes: agnostic perfect, class-specific not
+    for a in perfect['annotations']:
+        a['category_id'] = 3 - a['category_id']
+    spec = evaluate_pseudo_labels(
+        perfect, gt, class_agnostic=False, iou_types=('bbox', ))
+    assert spec['recall@0.5'] == 0.0
+    # one hit, one miss, one false positive
+    half = dict(
+        perfect,
+        annotations=[
+            dict(
+                id=1,
+                image_id=1,
+                category_id=1,
+                bbox=[0, 0, 10, 10],
+                score=0.9,
+                area=100),
+            dict(
+                id=2,
+                image_id=1,
+                category_id=1,
+                bbox=[40, 0, 5, 5],
+                score=0.8,
+                area=25)
+        ])
+    res = evaluate_pseudo_labels(half, gt, iou_types=('bbox', ))
+    assert res['precision@0.5'] == 0.5 and res['recall@0.5'] == 0.5
+    assert (res['tp'], res['fp'], res['fn']) == (1, 1, 1)

@@ -1,0 +1,246 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The pseudo-label tools end to end: output format, resume after a kill,
+identical results with 2 processes, bad inputs, hook, CAM labeler, and that
+the file trains in mmdet with every mask."""
+import json
+import os
+import os.path as osp
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from mmcasp.datasets import ClassAgnosticCocoDataset
+from mmcasp.pseudo_labels import read_records
+from mmcasp.registry import MODELS
+from mmcasp.utils import register_all_modules
+from tests._helpers import (REPO_ROOT, TINY_CONFIG, subprocess_env,
+                            toy_cfg_options)
+
+TOOL = osp.join(REPO_ROOT, 'tools', 'pseudo_label.py')
+# untrained model: let low scores through so that labels exist
+OPTS = ['--cfg-options', 'model.test_cfg.score_thr=0.0']
+ARGS = ['--delta', '0.05', '--max-per-image', '3', '--num-workers', '0']
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(TINY_CONFIG)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+    path = str(tmp_path_factory.mktemp('ckpt') / 'labeler.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    return path
+
+
+def _source(toy_root):
+    return [
+        '--images',
+        osp.join(toy_root, 'annotations', 'unlabeled.json'), '--image-root',
+        osp.join(toy_root, 'images', 'unlabeled')
+    ]
+
+
+def _run(args, check=True, **kw):
+    proc = subprocess.run(
+        args, capture_output=True, text=True, env=subprocess_env(), **kw)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc
+
+
+def _content(path):
+    d = json.load(open(path))
+    return d['images'], d['annotations']
+
+
+@pytest.fixture(scope='module')
+def reference(checkpoint, toy_root, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('ref') / 'pseudo.json')
+    proc = _run([
+        sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out', out,
+        '--batch-size', '2'
+    ] + _source(toy_root) + ARGS + OPTS)
+    return out, proc.stdout
+
+
+def test_output_is_a_trainable_coco_file(reference, toy_root):
+    out, stdout = reference
+    d = json.load(open(out))
+    assert d['categories'] == [
+        dict(id=1, name='object', supercategory='object')
+    ]
+    info = d['info']
+    assert info['delta'] == 0.05 and info['checkpoint'].endswith('.pth')
+    assert 'date_created' in info and info['stats']['images_in'] == 8
+    assert 'images in: 8' in stdout and 'images/s' in stdout
+    assert d['images'] and d['annotations']
+    for a in d['annotations']:
+        assert a['score'] > 0.05 and a['category_id'] == 1
+        assert isinstance(a['segmentation']['counts'], str)
+    per_image = {}
+    for a in d['annotations']:
+        per_image[a['image_id']] = per_image.get(a['image_id'], 0) + 1
+    assert max(per_image.values()) <= 3
+    # every pseudo mask reaches the training targets (none ignored)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        ds = ClassAgnosticCocoDataset(
+            ann_file=out,
+            data_prefix=dict(img=osp.join(toy_root, 'images', 'unlabeled')),
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(
+                    type='LoadAnnotations',
+                    with_bbox=True,
+                    with_mask=True,
+                    poly2mask=True),
+                dict(type='PackDetInputs')
+            ])
+        n = 0
+        for i in range(len(ds)):
+            sample = ds[i]['data_samples']
+            assert len(sample.ignored_instances) == 0
+            masks = sample.gt_instances.masks.masks
+            assert len(masks) > 0
+            assert (masks.reshape(len(masks), -1).sum(1) > 0).all()
+            n += len(masks)
+    assert n == len(d['annotations'])
+
+
+def test_two_processes_give_identical_results(reference, checkpoint, toy_root,
+                                              tmp_path):
+    out = str(tmp_path / 'dist.json')
+    _run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+        '--master_port',
+        str(29500 + os.getpid() % 1000), TOOL, TINY_CONFIG, checkpoint,
+        '--out', out, '--batch-size', '2', '--launcher', 'pytorch'
+    ] + _source(toy_root) + ARGS + OPTS)
+    assert _content(out) == _content(reference[0])
+    shards = sorted(os.listdir(out + '.shards'))
+    assert 'shard-000-of-002.jsonl' in shards
+    assert 'shard-001-of-002.jsonl' in shards
+
+
+def test_killed_run_resumes_without_redoing_or_duplicates(
+        reference, checkpoint, toy_root, tmp_path):
+    out = str(tmp_path / 'resumed.json')
+    shard = out + '.shards/shard-000-of-001.jsonl'
+    cmd = [
+        sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out', out,
+        '--batch-size', '2'
+    ] + _source(toy_root) + ARGS + OPTS
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=subprocess_env())
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if len(read_records(shard)) >= 4:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(read_records(shard))
+    assert 4 <= done < 8, 'kill came too late to test resuming'
+    assert not osp.exists(out)  # no half-written final file
+    resumed = _run(cmd)
+    assert f'resuming, {done} of 8 images' in resumed.stdout + resumed.stderr
+    assert _content(out) == _content(reference[0])
+    ids = [r['id'] for r in read_records(shard)]
+    assert len(ids) == len(set(ids)) == 8
+
+
+def test_bad_images_are_counted_not_fatal(checkpoint, toy_root, tmp_path):
+    folder = tmp_path / 'imgs'
+    shutil.copytree(osp.join(toy_root, 'images', 'val'), folder / 'a')
+    shutil.copytree(osp.join(toy_root, 'images', 'val'), folder / 'b')
+    (folder / 'zero.png').write_bytes(b'')
+    good = (folder / 'a' / '000025.png').read_bytes()
+    (folder / 'trunc.png').write_bytes(good[:200])
+    (folder / 'fake.jpg').write_text('not an image' * 20)
+    out = str(tmp_path / 'p.json')
+    proc = _run([
+        sys.executable, TOOL, TINY_CONFIG, checkpoint, '--images',
+        str(folder), '--out', out
+    ] + ARGS + OPTS)
+    stats = json.load(open(out))['info']['stats']
+    assert stats['images_in'] == 19
+    assert stats['images_skipped'] == {
+        'empty_file': 1,
+        'truncated': 1,
+        'not_an_image': 1
+    }
+    names = {i['file_name'] for i in json.load(open(out))['images']}
+    assert os.path.join('a', '000025.png') in names
+    assert os.path.join('b', '000025.png') in names
+    assert 'skipped' in proc.stdout + proc.stderr
+    # an empty source fails before the model is loaded
+    (tmp_path / 'empty').mkdir()
+    bad = _run([
+        sys.executable, TOOL, TINY_CONFIG, 'no-such-checkpoint.pth',
+        '--images',
+        str(tmp_path / 'empty'), '--out', out
+    ],
+               check=False)
+    assert bad.returncode != 0 and 'no readable image' in bad.stderr
+
+
+def test_hook_labels_after_training(toy_root, tmp_path):
+    work = str(tmp_path / 'work')
+    cfg_file = tmp_path / 'labeler_with_hook.py'
+    cfg_file.write_text(f"""_base_ = {TINY_CONFIG!r}
+custom_hooks = [
+    dict(
+        type='DetectorPseudoLabelHook',
+        images={toy_root + '/annotations/unlabeled.json'!r},
+        image_root={toy_root + '/images/unlabeled'!r},
+        delta=0.05,
+        max_per_image=2,
+        num_workers=0)
+]
+""")
+    proc = _run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'train.py'),
+        str(cfg_file), '--work-dir', work, '--cfg-options',
+        *toy_cfg_options(toy_root), 'model.test_cfg.score_thr=0.0'
+    ])
+    out = osp.join(work, 'pseudo_labels', 'pseudo_final.json')
+    assert osp.isfile(out), proc.stdout[-2000:]
+    d = json.load(open(out))
+    assert d['info']['stats']['images_in'] == 8
+    assert d['info']['delta'] == 0.05
+
+
+def test_cam_tool_on_toy_images(toy_root, tmp_path):
+    out = str(tmp_path / 'cam.json')
+    proc = _run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'cam_pseudo_label.py'), '--images',
+        osp.join(toy_root, 'images', 'val'), '--out', out, '--scales', '96',
+        '--no-flip', '--class-agnostic', '--num-workers', '0'
+    ])
+    d = json.load(open(out))
+    assert 'images in: 8' in proc.stdout
+    assert d['categories'][0]['name'] == 'object'
+    assert d['images'] and d['annotations']
+    sizes = {i['id']: (i['width'], i['height']) for i in d['images']}
+    for a in d['annotations']:
+        x, y, w, h = a['bbox']
+        W, H = sizes[a['image_id']]
+        assert 0 <= x and 0 <= y and x + w <= W + 1e-3 and y + h <= H + 1e-3
+        assert 'segmentation' not in a and 0 < a['score'] <= 1
+    assert np.isclose(d['info']['thresholds'], [0.2, 0.3, 0.4, 0.5]).all()

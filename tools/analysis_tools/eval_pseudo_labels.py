@@ -1,0 +1,49 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Score a pseudo-label file against ground truth of the same images:
+class-agnostic (default) or class-specific COCO AP/AR and precision/recall
+at an IoU — the papers' pseudo-vs-ground-truth gap.
+
+Example::
+
+    python tools/analysis_tools/eval_pseudo_labels.py \
+        work_dirs/pseudo/val_pseudo.json data/coco-mini/annotations/val.json
+"""
+import argparse
+import json
+
+from mmcasp.pseudo_labels import evaluate_pseudo_labels
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('pseudo', help='pseudo-label COCO json')
+    parser.add_argument('gt', help='ground-truth COCO json')
+    parser.add_argument(
+        '--class-specific',
+        action='store_true',
+        help='compare categories too (needs shared category ids)')
+    parser.add_argument('--iou', type=float, default=0.5)
+    parser.add_argument('--out', help='write the numbers as JSON here')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    with open(args.pseudo) as f:
+        pseudo = json.load(f)
+    with open(args.gt) as f:
+        gt = json.load(f)
+    res = evaluate_pseudo_labels(
+        pseudo, gt, class_agnostic=not args.class_specific, iou=args.iou)
+    mode = 'class-specific' if args.class_specific else 'class-agnostic'
+    print(f'{mode} quality of {args.pseudo} on {len(gt["images"])} images:')
+    for k, v in res.items():
+        print(
+            f'  {k:<16} {v:.4f}' if isinstance(v, float) else f'  {k:<16} {v}')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(dict(mode=mode, **res), f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,170 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Pseudo-label images with class activation maps (DAP) and write a
+trainable COCO file (boxes).
+
+Example (ImageNet EfficientNet-Lite0, top-1 class, class-agnostic boxes)::
+
+    python tools/cam_pseudo_label.py \
+        --images data/coco-mini/annotations/unlabeled.json \
+        --image-root data/coco-mini/images --out work_dirs/dap/pseudo.json \
+        --class-agnostic
+
+Weakly supervised (image-level labels from annotations) with your own
+classifier (a config defining ``classifier = dict(type=...)`` whose class
+index i is the i-th category of the labels file, by id)::
+
+    python tools/cam_pseudo_label.py --images ... --out ... \
+        --classifier-config my_cls.py --checkpoint my_cls.pth \
+        --labels data/coco/annotations/instances_train2017.json
+
+Same machinery as tools/pseudo_label.py: resumable (``<out>.shards``),
+distributed (``--launcher pytorch``), bad images skipped and counted.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+from mmengine.config import Config
+from mmengine.dist import get_dist_info
+from mmengine.registry import DefaultScope
+
+import mmcasp  # noqa: F401
+from mmcasp.models import EfficientNetLiteClassifier
+from mmcasp.pseudo_labels import (CamPredictor, ImageSourceError,
+                                  collect_images, format_stats,
+                                  run_pseudo_labeling)
+from mmcasp.registry import MODELS
+from mmcasp.utils import (init_distributed, register_all_modules,
+                          safe_torch_load)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        '--images', required=True, help='folder, COCO json or text list')
+    parser.add_argument('--image-root', help='root of json/list file names')
+    parser.add_argument('--out', required=True, help='output COCO json')
+    parser.add_argument(
+        '--classifier-config',
+        help='config with `classifier = dict(type=...)`; default: '
+        'EfficientNet-Lite0 with its ImageNet weights')
+    parser.add_argument('--checkpoint', help='classifier checkpoint')
+    parser.add_argument(
+        '--labels',
+        help='COCO json with image-level labels (weakly supervised); its '
+        'categories, sorted by id, are the classifier classes')
+    parser.add_argument('--top-k', type=int, default=1)
+    parser.add_argument('--scales', type=int, nargs='+', default=[288, 576])
+    parser.add_argument('--no-flip', action='store_true')
+    parser.add_argument(
+        '--thresholds', type=float, nargs='+', default=[0.2, 0.3, 0.4, 0.5])
+    parser.add_argument('--nms-iou', type=float, default=0.8)
+    parser.add_argument('--min-score', type=float, default=0.)
+    parser.add_argument('--class-agnostic', action='store_true')
+    parser.add_argument('--keep-empty', action='store_true')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument('--fp16', action='store_true')
+    parser.add_argument('--device', default=None)
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def build_classifier(args):
+    if not args.classifier_config:
+        return EfficientNetLiteClassifier()
+    cfg = Config.fromfile(args.classifier_config)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        model = MODELS.build(cfg.classifier)
+    if args.checkpoint:
+        state = safe_torch_load(args.checkpoint, 'cpu')
+        state = state.get('state_dict', state)
+        if hasattr(model, 'load_mmpretrain_state_dict'):
+            model.load_mmpretrain_state_dict(state)
+        else:
+            model.load_state_dict(state, strict=True)
+    return model
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    try:
+        entries, refused, root = collect_images(args.images, args.image_root)
+    except ImageSourceError as e:
+        sys.exit(f'error: {e}')
+    image_labels, categories, category_ids = None, None, None
+    if args.labels:
+        with open(args.labels) as f:
+            lab = json.load(f)
+        cats = sorted(lab['categories'], key=lambda c: c['id'])
+        index = {c['id']: i for i, c in enumerate(cats)}
+        image_labels = {}
+        for a in lab['annotations']:
+            image_labels.setdefault(a['image_id'],
+                                    set()).add(index[a['category_id']])
+        categories = [
+            dict(id=c['id'], name=c['name'], supercategory='') for c in cats
+        ]
+        category_ids = [c['id'] for c in cats]
+    init_distributed(args.launcher)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    classifier = build_classifier(args).to(device)
+    if categories is None and not args.class_agnostic:
+        n = classifier.cam_weights()[0].shape[0]
+        categories = [
+            dict(id=i + 1, name=f'class_{i}', supercategory='')
+            for i in range(n)
+        ]
+    if args.class_agnostic:
+        categories = [dict(id=1, name='object', supercategory='object')]
+    predictor = CamPredictor(
+        classifier,
+        image_labels=image_labels,
+        top_k=args.top_k,
+        scales=args.scales,
+        flip=not args.no_flip,
+        thresholds=args.thresholds,
+        nms_iou=args.nms_iou,
+        class_agnostic=args.class_agnostic,
+        category_ids=category_ids,
+        min_score=args.min_score,
+        fp16=args.fp16)
+    info = dict(
+        description='DAP CAM pseudo labels',
+        classifier=args.classifier_config or 'EfficientNet-Lite0 ImageNet',
+        checkpoint=args.checkpoint,
+        labels=args.labels,
+        top_k=None if args.labels else args.top_k,
+        scales=args.scales,
+        flip=not args.no_flip,
+        thresholds=args.thresholds,
+        nms_iou=args.nms_iou,
+        image_source=os.path.abspath(args.images),
+        image_root=os.path.abspath(root),
+        refused_names=dict(refused))
+    stats = run_pseudo_labeling(
+        entries,
+        predictor,
+        args.out,
+        prepare=predictor.prepare,
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        categories=categories,
+        info=info,
+        drop_empty=not args.keep_empty)
+    if get_dist_info()[0] == 0:
+        print(format_stats(stats))
+        print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,119 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Pseudo-label images with a trained detector (CaSP) and write a trainable
+COCO file.
+
+Example::
+
+    python tools/pseudo_label.py CONFIG CHECKPOINT \
+        --images data/toy/annotations/unlabeled.json \
+        --image-root data/toy/images/unlabeled \
+        --out work_dirs/pseudo/unlabeled_pseudo.json --delta 0.2
+    # 2 processes (CPU: gloo):
+    python -m torch.distributed.run --nproc_per_node 2 tools/pseudo_label.py \
+        CONFIG CHECKPOINT --images ... --out ... --launcher pytorch
+
+Images: a folder (recursive), a COCO json (``images``) or a text list.
+Progress is kept in ``<out>.shards/``: a killed run started again resumes
+without redoing finished images. Predictions with objectness > delta are
+kept; images left without a label are dropped and counted.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.dist import get_dist_info
+from mmengine.logging import print_log
+
+import mmcasp  # noqa: F401
+from mmcasp.apis import load_detector
+from mmcasp.pseudo_labels import (DetectorPredictor, ImageSourceError,
+                                  collect_images, format_stats,
+                                  run_pseudo_labeling)
+from mmcasp.utils import init_distributed
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config', help='detector config')
+    parser.add_argument('checkpoint', help='detector checkpoint')
+    parser.add_argument(
+        '--images', required=True, help='folder, COCO json or text list')
+    parser.add_argument(
+        '--image-root', help='root of file names in a json/list source')
+    parser.add_argument('--out', required=True, help='output COCO json')
+    parser.add_argument('--delta', type=float, default=0.2)
+    parser.add_argument('--max-per-image', type=int, default=100)
+    parser.add_argument('--min-size', type=float, default=0.)
+    parser.add_argument('--flip', action='store_true', help='flip TTA')
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument('--fp16', action='store_true', help='GPU only')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='default: cuda if '
+        'available, else cpu')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='config overrides')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    # check the images before any model is loaded
+    try:
+        entries, refused, root = collect_images(args.images, args.image_root)
+    except ImageSourceError as e:
+        sys.exit(f'error: {e}')
+    init_distributed(args.launcher)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model = load_detector(cfg, args.checkpoint, device=args.device)
+    predictor = DetectorPredictor(
+        model,
+        cfg.test_dataloader.dataset.pipeline,
+        delta=args.delta,
+        max_per_image=args.max_per_image,
+        min_size=args.min_size,
+        flip=args.flip,
+        fp16=args.fp16,
+        scope=cfg.get('default_scope', 'mmcasp'))
+    info = dict(
+        description='CaSP detector pseudo labels',
+        model_config=os.path.abspath(args.config),
+        checkpoint=os.path.abspath(args.checkpoint),
+        delta=args.delta,
+        max_per_image=args.max_per_image,
+        min_size=args.min_size,
+        flip=args.flip,
+        image_source=os.path.abspath(args.images),
+        image_root=os.path.abspath(root),
+        refused_names=dict(refused))
+    stats = run_pseudo_labeling(
+        entries,
+        predictor,
+        args.out,
+        prepare=predictor.prepare,
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        info=info)
+    rank, _ = get_dist_info()
+    if rank == 0:
+        if refused:
+            print_log(
+                f'refused image names: {dict(refused)}', logger='current')
+        print(format_stats(stats))
+        print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
