@@ -2,7 +2,7 @@
 """Score a pseudo-label file against ground truth of the same images."""
 import contextlib
 import io
-from typing import Dict
+from typing import Dict, Sequence
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -90,7 +90,8 @@ def evaluate_pseudo_labels(
     gt: dict,
     class_agnostic: bool = True,
     iou: float = 0.5,
-    iou_types=('bbox', 'segm')) -> Dict[str, float]:
+    iou_types: Sequence[str] = ('bbox', 'segm')
+) -> Dict[str, float]:
     """COCO AP/AR of pseudo labels against ground truth, on the ground
     truth's images (images the labeler dropped count as all missed).
 
