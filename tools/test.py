@@ -17,7 +17,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401
-from mmcasp.utils import init_distributed, register_all_modules
+from mmcasp.utils import (cpu_model_wrapper_cfg, init_distributed,
+                          register_all_modules)
 
 
 def parse_args():
@@ -62,6 +63,7 @@ def main():
         cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl'))
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    cpu_model_wrapper_cfg(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -16,7 +16,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401  (version guard, mmcasp:: bases, safe loading)
-from mmcasp.utils import init_distributed, register_all_modules
+from mmcasp.utils import (cpu_model_wrapper_cfg, init_distributed,
+                          register_all_modules)
 
 
 def parse_args():
@@ -70,6 +71,7 @@ def main():
         cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl'))
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    cpu_model_wrapper_cfg(cfg)
 
     # work_dir priority: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:

@@ -3,7 +3,7 @@ from .checkpoint import (UnsafeCheckpointError,
                          install_safe_checkpoint_loading,
                          runner_checkpoint_safe_globals, safe_torch_load)
 from .config import config_root, package_root, register_config_package
-from .dist import init_distributed
+from .dist import cpu_model_wrapper_cfg, init_distributed
 from .setup_env import register_all_modules
 from .toy_config import retarget_data_root
 from .version_check import SUPPORTED_VERSIONS, check_dependencies
@@ -13,5 +13,5 @@ __all__ = [
     'runner_checkpoint_safe_globals', 'safe_torch_load', 'config_root',
     'package_root', 'register_config_package', 'register_all_modules',
     'SUPPORTED_VERSIONS', 'check_dependencies', 'retarget_data_root',
-    'init_distributed'
+    'init_distributed', 'cpu_model_wrapper_cfg'
 ]

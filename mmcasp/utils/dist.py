@@ -6,7 +6,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.dist import init_dist
 
-__all__ = ['init_distributed']
+__all__ = ['init_distributed', 'cpu_model_wrapper_cfg']
 
 
 def init_distributed(launcher: str, backend: str = 'nccl') -> None:
@@ -31,3 +31,21 @@ def init_distributed(launcher: str, backend: str = 'nccl') -> None:
         backend='gloo',
         rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']))
+
+
+def cpu_model_wrapper_cfg(cfg) -> None:
+    """On CPU, make the Runner wrap the model in DDP without ``device_ids``.
+
+    mmengine's default wrapper passes ``device_ids=[LOCAL_RANK]``, which
+    DistributedDataParallel refuses for CPU modules. Sets
+    ``cfg.model_wrapper_cfg`` only when distributed, without CUDA and not
+    set by the user.
+    """
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,  # the Runner's default [LOCAL_RANK] is CUDA-only
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))

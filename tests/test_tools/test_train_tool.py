@@ -60,3 +60,30 @@ def test_train_resume_and_test(toy_root, tmp_path):
 def _glob(root, pattern):
     import glob
     return sorted(glob.glob(osp.join(root, '**', pattern), recursive=True))
+
+
+def test_dist_train_two_cpu_processes(toy_root, tmp_path):
+    """tools/dist_train.sh with 2 CPU processes (gloo): mmengine's own
+    init_dist and DDP wrapper assume CUDA; mmcasp's tools handle CPU."""
+    import os
+    work_dir = str(tmp_path / 'dist')
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO_ROOT, 'tools',
+                 'dist_train.sh'), TINY_CONFIG, '2', '--work-dir', work_dir,
+        '--cfg-options', *toy_cfg_options(toy_root, epochs=1)
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=str(tmp_path),
+                          env=subprocess_env(
+                              PORT=str(29600 + os.getpid() % 500),
+                              PATH=osp.dirname(sys.executable) + ':' +
+                              os.environ['PATH']),
+                          timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    assert 'Distributed training: True' in log
+    # 16 labeled images, batch 4 per process, 2 processes: 2 iterations
+    assert 'Epoch(train) [1][2/2]' in log
+    assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
