@@ -1,21 +1,42 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Detector predictions -> kept pseudo-label instances (pure functions)."""
+"""Detector predictions -> kept pseudo-label instances.
+
+Pure functions on tensors (CPU or GPU) or numpy arrays. The filtering runs
+on the device the predictions are on; only the masks that are kept leave
+it, transposed there so that all of an image's masks are RLE-encoded by one
+pycocotools call.
+"""
 from collections import Counter
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import numpy as np
+import pycocotools.mask as mask_utils
 import torch
 from mmcv.ops import nms
 
-from mmcasp.datasets.rle import encode_rle
 from .coco_io import xyxy_to_xywh
 
-__all__ = ['select_instances', 'merge_flip_predictions']
+__all__ = ['select_instances', 'merge_flip_predictions', 'encode_masks']
+
+ArrayLike = Union[np.ndarray, torch.Tensor]
 
 
-def select_instances(bboxes: np.ndarray,
-                     scores: np.ndarray,
-                     masks: Optional[np.ndarray] = None,
+def encode_masks(masks: torch.Tensor) -> List[dict]:
+    """(N, H, W) bool masks (any device) -> N COCO RLEs with str counts."""
+    if len(masks) == 0:
+        return []
+    # (N, W, H) C-order == (H, W, N) Fortran-order: what pycocotools wants
+    fortran = masks.transpose(1, 2).contiguous().to(
+        'cpu', torch.uint8).numpy().transpose(2, 1, 0)
+    rles = mask_utils.encode(fortran)
+    for rle in rles:
+        rle['counts'] = rle['counts'].decode('ascii')
+    return rles
+
+
+def select_instances(bboxes: ArrayLike,
+                     scores: ArrayLike,
+                     masks: Optional[ArrayLike] = None,
                      delta: float = 0.2,
                      max_per_image: int = 100,
                      min_size: float = 0.,
@@ -26,7 +47,8 @@ def select_instances(bboxes: np.ndarray,
         bboxes: (N, 4) xyxy in original image pixels.
         scores: (N, ) objectness in [0, 1].
         masks: (N, H, W) bool masks in original image pixels, or ``None``.
-        delta: Keep predictions with score > delta (0.2 in CaSP).
+        delta: Keep predictions with score > delta (0.2 in CaSP), compared
+            in the scores' precision.
         max_per_image: Keep at most this many, highest scores first.
         min_size: Drop boxes whose width or height is below this (pixels);
             at least 1, since mmdet's COCO loading drops boxes under one
@@ -37,37 +59,43 @@ def select_instances(bboxes: np.ndarray,
         tuple: instances ``dict(bbox=[x, y, w, h], score, category_id[,
         segmentation (RLE, str counts), area])`` sorted by score, and a
         Counter of dropped predictions by reason (``below_delta``,
-        ``too_small``, ``over_max``, ``empty_mask``).
+        ``too_small``, ``empty_mask``, ``over_max``).
     """
+    scores = torch.as_tensor(scores)
+    bboxes = torch.as_tensor(bboxes, device=scores.device).float()
+    if masks is not None:
+        masks = torch.as_tensor(masks, device=scores.device).bool()
     dropped = Counter()
-    scores = np.asarray(scores)
-    # compare in the scores' precision (0.2 in float32 is 0.20000000298)
-    delta = scores.dtype.type(delta) if scores.dtype.kind == 'f' else delta
-    min_size = max(float(min_size), 1.0)
-    order = np.argsort(-scores, kind='stable')
+    ok = scores > torch.tensor(delta, dtype=scores.dtype)
+    dropped['below_delta'] = int((~ok).sum())
+    wh = bboxes[:, 2:] - bboxes[:, :2]
+    big = (wh >= max(float(min_size), 1.0)).all(1)
+    dropped['too_small'] = int((ok & ~big).sum())
+    ok &= big
+    if masks is not None and len(masks):
+        area = masks.flatten(1).sum(1)
+        dropped['empty_mask'] = int((ok & (area == 0)).sum())
+        ok &= area > 0
+    idx = ok.nonzero()[:, 0]
+    idx = idx[scores[idx].argsort(descending=True, stable=True)]
+    dropped['over_max'] = max(len(idx) - max_per_image, 0)
+    idx = idx[:max_per_image]
+    dropped = Counter({k: v for k, v in dropped.items() if v})
+    boxes = bboxes[idx].cpu().numpy()
+    kept_scores = scores[idx].float().cpu().numpy()
+    rles = areas = None
+    if masks is not None:
+        rles = encode_masks(masks[idx])
+        areas = area[idx].cpu().numpy() if len(masks) else []
     out = []
-    for i in order:
-        if not scores[i] > delta:
-            dropped['below_delta'] += 1
-            continue
-        x0, y0, x1, y1 = bboxes[i]
-        if (x1 - x0) < min_size or (y1 - y0) < min_size:
-            dropped['too_small'] += 1
-            continue
-        area = int(masks[i].sum()) if masks is not None else None
-        if area == 0:
-            dropped['empty_mask'] += 1
-            continue
-        if len(out) >= max_per_image:
-            dropped['over_max'] += 1
-            continue
+    for i in range(len(idx)):
         inst = dict(
-            bbox=xyxy_to_xywh(bboxes[i]),
-            score=float(scores[i]),
+            bbox=xyxy_to_xywh(boxes[i]),
+            score=float(kept_scores[i]),
             category_id=category_id)
-        if masks is not None:
-            inst['segmentation'] = encode_rle(masks[i])
-            inst['area'] = float(area)
+        if rles is not None:
+            inst['segmentation'] = rles[i]
+            inst['area'] = float(areas[i])
         out.append(inst)
     return out, dropped
 
@@ -81,30 +109,35 @@ def merge_flip_predictions(pred: dict,
 
     Args:
         pred: ``dict(bboxes (N, 4) xyxy, scores (N, )[, masks (N, H, W)])``
-            on the original image (numpy).
+            on the original image (tensors or numpy).
         pred_flip: The same on the horizontally flipped image.
         width: Image width in pixels.
         iou_threshold: NMS IoU over the union.
         max_num: Keep at most this many.
 
     Returns:
-        dict: Merged predictions in the original image's coordinates.
+        dict: Merged predictions (tensors) in the original image's
+        coordinates.
     """
-    fb = pred_flip['bboxes'].copy()
-    fb[:, [0, 2]] = width - pred_flip['bboxes'][:, [2, 0]]
-    bboxes = np.concatenate([pred['bboxes'], fb]).astype(np.float32)
-    scores = np.concatenate([pred['scores'],
-                             pred_flip['scores']]).astype(np.float32)
-    merged = {}
+    scores_a = torch.as_tensor(pred['scores']).float()
+    dev = scores_a.device
+    fb = torch.as_tensor(pred_flip['bboxes'], device=dev).float().clone()
+    fb[:, [0, 2]] = width - fb[:, [2, 0]]
+    bboxes = torch.cat([torch.as_tensor(pred['bboxes'], device=dev).float(),
+                        fb])
+    scores = torch.cat(
+        [scores_a,
+         torch.as_tensor(pred_flip['scores'], device=dev).float()])
     if len(scores) == 0:
-        keep = np.zeros(0, dtype=np.int64)
+        keep = torch.zeros(0, dtype=torch.long, device=dev)
     else:
-        _, keep = nms(
-            torch.from_numpy(bboxes), torch.from_numpy(scores), iou_threshold)
-        keep = keep.numpy()[:max_num]
-    merged['bboxes'] = bboxes[keep]
-    merged['scores'] = scores[keep]
+        _, keep = nms(bboxes, scores, iou_threshold)
+        keep = keep[:max_num]
+    merged = dict(bboxes=bboxes[keep], scores=scores[keep])
     if 'masks' in pred and 'masks' in pred_flip:
-        masks = np.concatenate([pred['masks'], pred_flip['masks'][..., ::-1]])
+        masks = torch.cat([
+            torch.as_tensor(pred['masks'], device=dev),
+            torch.as_tensor(pred_flip['masks'], device=dev).flip(-1)
+        ])
         merged['masks'] = masks[keep]
     return merged

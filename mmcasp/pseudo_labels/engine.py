@@ -14,10 +14,8 @@ import os
 import os.path as osp
 import time
 from collections import Counter
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
-import numpy as np
-import torch
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
@@ -220,16 +218,3 @@ def run_pseudo_labeling(entries: Sequence[dict],
     dump_json_atomic(coco, out_file)
     barrier()
     return stats
-
-
-def to_numpy_instances(pred) -> Dict[str, np.ndarray]:
-    """mmdet ``pred_instances`` -> numpy dict (bboxes, scores[, masks])."""
-    out = dict(
-        bboxes=pred.bboxes.detach().float().cpu().numpy(),
-        scores=pred.scores.detach().float().cpu().numpy())
-    if 'masks' in pred:
-        masks = pred.masks
-        if isinstance(masks, torch.Tensor):
-            masks = masks.detach().cpu().numpy()
-        out['masks'] = masks.astype(bool)
-    return out

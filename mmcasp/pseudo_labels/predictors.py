@@ -7,6 +7,7 @@ Both expose ``prepare(entry, img)`` (run in DataLoader workers) and
 """
 import contextlib
 import copy
+import time
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
@@ -22,7 +23,6 @@ from mmengine.registry import DefaultScope
 from .cam import cam_to_boxes, nms_numpy, scale_boxes
 from .coco_io import xyxy_to_xywh
 from .detector import merge_flip_predictions, select_instances
-from .engine import to_numpy_instances
 
 __all__ = ['inference_pipeline', 'DetectorPredictor', 'CamPredictor']
 
@@ -41,6 +41,14 @@ def inference_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
             t['meta_keys'] = ('img_id', 'img_path', 'ori_shape', 'img_shape',
                               'scale_factor')
         out.append(t)
+    return out
+
+
+def _as_dict(pred) -> dict:
+    """mmdet ``pred_instances`` -> dict of tensors, left on their device."""
+    out = dict(bboxes=pred.bboxes, scores=pred.scores)
+    if 'masks' in pred:
+        out['masks'] = pred.masks
     return out
 
 
@@ -88,6 +96,8 @@ class DetectorPredictor:
         self.flip_iou = flip_iou
         self.fp16 = fp16
         self.device = next(model.parameters()).device
+        #: set to a Counter to accumulate forward / post-processing seconds
+        self.timings: Optional[Counter] = None
         head_cfg = getattr(
             getattr(model, 'bbox_head', None), 'test_cfg', None) or {}
         thr = head_cfg.get('score_thr', 0) if hasattr(head_cfg, 'get') else 0
@@ -115,17 +125,26 @@ class DetectorPredictor:
         with _autocast(self.fp16, self.device):
             return self.model.test_step(pseudo_collate(packed))
 
+    def _sync(self) -> None:
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)
+
     def __call__(self, items: List[dict]) -> List[tuple]:
+        t0 = time.perf_counter()
         results = self._predict([it['inputs']['packed'] for it in items])
         flipped = self._predict([it['inputs']['flipped'] for it in items
                                  ]) if self.flip else [None] * len(items)
+        if self.timings is not None:
+            self._sync()
+            t1 = time.perf_counter()
+            self.timings['forward_s'] += t1 - t0
         out = []
         for it, res, res_f in zip(items, results, flipped):
-            pred = to_numpy_instances(res.pred_instances)
+            pred = _as_dict(res.pred_instances)
             if res_f is not None:
-                pred = merge_flip_predictions(
-                    pred, to_numpy_instances(res_f.pred_instances),
-                    it['width'], self.flip_iou)
+                pred = merge_flip_predictions(pred,
+                                              _as_dict(res_f.pred_instances),
+                                              it['width'], self.flip_iou)
             out.append(
                 select_instances(
                     pred['bboxes'],
@@ -134,6 +153,9 @@ class DetectorPredictor:
                     delta=self.delta,
                     max_per_image=self.max_per_image,
                     min_size=self.min_size))
+        if self.timings is not None:
+            self.timings['postprocess_s'] += time.perf_counter() - t1
+            self.timings['images'] += len(items)
         return out
 
 
