@@ -9,9 +9,9 @@ VENV="${MMCASP_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 
 echo "[tests] lint: flake8, isort, yapf"
-"$PY" -m flake8 mmcasp tools tests configs
-"$PY" -m isort --check-only --diff mmcasp tools tests
-"$PY" -m yapf --diff --recursive mmcasp tools tests
+"$PY" -m flake8 mmcasp tools tests configs benchmarks
+"$PY" -m isort --check-only --diff mmcasp tools tests benchmarks
+"$PY" -m yapf --diff --recursive mmcasp tools tests benchmarks
 
 echo "[tests] pytest"
 set +e

@@ -123,8 +123,8 @@ def merge_flip_predictions(pred: dict,
     dev = scores_a.device
     fb = torch.as_tensor(pred_flip['bboxes'], device=dev).float().clone()
     fb[:, [0, 2]] = width - fb[:, [2, 0]]
-    bboxes = torch.cat([torch.as_tensor(pred['bboxes'], device=dev).float(),
-                        fb])
+    bboxes = torch.cat(
+        [torch.as_tensor(pred['bboxes'], device=dev).float(), fb])
     scores = torch.cat(
         [scores_a,
          torch.as_tensor(pred_flip['scores'], device=dev).float()])
