@@ -14,6 +14,8 @@ from mmcasp.utils import register_all_modules, retarget_data_root
 from tests._helpers import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '[!_]*', '*.py')))
+AGNOSTIC = [c for c in CONFIGS if '/condinst/' in c]
+TRANSFER = [c for c in CONFIGS if '/transfer/' in c]
 
 
 def test_config_names_are_unique_and_follow_the_scheme():
@@ -25,8 +27,8 @@ def test_config_names_are_unique_and_follow_the_scheme():
 
 
 @pytest.mark.parametrize(
-    'path', CONFIGS, ids=[osp.basename(c)[:-3] for c in CONFIGS])
-def test_config_builds_model(path):
+    'path', AGNOSTIC, ids=[osp.basename(c)[:-3] for c in AGNOSTIC])
+def test_class_agnostic_config_builds_model(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmcasp'
     register_all_modules(init_default_scope=False)
@@ -42,6 +44,23 @@ def test_config_builds_model(path):
         types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
         assert 'PhotoMetricDistortion' in types and 'RandomCrop' in types
         assert 'ClassAgnostic' in types
+
+
+@pytest.mark.parametrize(
+    'path', TRANSFER, ids=[osp.basename(c)[:-3] for c in TRANSFER])
+def test_transfer_config_builds_model(path):
+    from mmcasp.surgery import TARGET_RULES, detect_target_kind
+    cfg = Config.fromfile(path)
+    init = cfg.model.init_cfg
+    assert init.type == 'mmcasp.CaSPTransfer'
+    assert cfg.model.backbone.init_cfg is None  # nothing downloads
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    kind = detect_target_kind(model)
+    assert set(init.parts) <= set(TARGET_RULES[kind])
+    if '3x' in path:
+        assert cfg.train_cfg.max_epochs == 36
 
 
 @pytest.mark.parametrize('name', [
