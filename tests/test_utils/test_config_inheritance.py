@@ -1,6 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """A downstream config in an unrelated folder inherits ``mmcasp::`` bases."""
 import subprocess
+import sys
 import textwrap
 
 from mmengine.config import Config
@@ -40,7 +41,7 @@ def test_downstream_config_without_mmcasp_import_fails_clearly(tmp_path):
     cfg_file.write_text(DOWNSTREAM)
     code = ('from mmengine.config import Config; '
             f'Config.fromfile({str(cfg_file)!r})')
-    proc = subprocess.run(['python', '-c', code],
+    proc = subprocess.run([sys.executable, '-c', code],
                           capture_output=True,
                           text=True,
                           cwd=str(tmp_path),
@@ -48,7 +49,7 @@ def test_downstream_config_without_mmcasp_import_fails_clearly(tmp_path):
     assert proc.returncode != 0
     assert 'does not support to load mmcasp config' in proc.stderr
     code = 'import mmcasp; ' + code
-    proc = subprocess.run(['python', '-c', code],
+    proc = subprocess.run([sys.executable, '-c', code],
                           capture_output=True,
                           text=True,
                           cwd=str(REPO_ROOT),

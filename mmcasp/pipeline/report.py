@@ -1,0 +1,136 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The pipeline's results table (Markdown, CSV, JSON) and plot (PNG)."""
+import csv
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional
+
+__all__ = ['results_rows', 'write_report']
+
+COLUMNS = [
+    ('AP^det', 'coco/bbox_mAP'),
+    ('AP^seg', 'coco/segm_mAP'),
+    ('AP^det-a', 'agnostic/bbox_mAP'),
+    ('AP^seg-a', 'agnostic/segm_mAP'),
+]
+
+
+def _fmt(v) -> str:
+    return '' if v is None else (
+        f'{v:.3f}' if isinstance(v, float) else str(v))
+
+
+def results_rows(results: Dict[str, Optional[dict]],
+                 extra: Dict[str, dict]) -> List[dict]:
+    """One row per stage (and per extra evaluation set)."""
+    rows = []
+    for stage in ('labeler', 'warmup', 'baseline', 'finetune'):
+        rec = results.get(stage)
+        if rec is None:
+            continue
+        m = rec.get('metrics', {})
+        row = dict(
+            method={
+                'labeler': 'labeler (class-agnostic)',
+                'warmup': 'warmup on pseudo labels (class-agnostic)',
+                'baseline': 'baseline (plain init)',
+                'finetune': 'CaSP (warmup -> finetune)'
+            }[stage],
+            stage=stage,
+            eval_set='val',
+            wall_s=rec.get('wall_s'))
+        for name, key in COLUMNS:
+            row[name] = m.get(key)
+        rows.append(row)
+    pseudo = results.get('pseudo')
+    if pseudo is not None:
+        st = pseudo['stats']
+        rows.append(
+            dict(
+                method='pseudo labels',
+                stage='pseudo',
+                eval_set='unlabeled',
+                wall_s=pseudo.get('wall_s'),
+                images_kept=st['images_kept'],
+                images_in=st['images_in'],
+                labels=st['labels'],
+                labels_per_image=round(st['labels_per_image_mean'], 2)))
+    for set_name, by_stage in extra.items():
+        for stage, m in by_stage.items():
+            row = dict(
+                method='CaSP (warmup -> finetune)'
+                if stage == 'finetune' else 'baseline (plain init)',
+                stage=stage,
+                eval_set=set_name)
+            for name, key in COLUMNS:
+                row[name] = m.get(key)
+            rows.append(row)
+    return rows
+
+
+def write_report(results: Dict[str, Optional[dict]], extra: Dict[str, dict],
+                 out_dir: str) -> Dict[str, str]:
+    """Write ``results.{md,csv,json,png}`` under ``out_dir``."""
+    os.makedirs(out_dir, exist_ok=True)
+    rows = results_rows(results, extra)
+    keys = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    paths = {
+        ext: osp.join(out_dir, f'results.{ext}')
+        for ext in ('md', 'csv', 'json', 'png')
+    }
+    with open(paths['json'], 'w') as f:
+        json.dump(dict(rows=rows, stages=results, extra=extra), f, indent=1)
+    with open(paths['csv'], 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = ['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)]
+    lines += [
+        '| ' + ' | '.join(_fmt(r.get(k)) for k in keys) + ' |' for r in rows
+    ]
+    with open(paths['md'], 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    _plot(rows, paths['png'])
+    return paths
+
+
+def _plot(rows: List[dict], path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    shown = [
+        r for r in rows if r.get('eval_set') == 'val' and any(
+            r.get(c) is not None for c, _ in COLUMNS)
+    ]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    width = 0.8 / max(len(shown), 1)
+    for i, r in enumerate(shown):
+        vals = [r.get(c) for c, _ in COLUMNS]
+        xs = [j + i * width for j in range(len(COLUMNS))]
+        # metrics a stage does not have (class-specific AP of a
+        # class-agnostic model) are left out, not drawn as 0
+        bars = ax.bar(
+            xs, [float('nan') if v is None else v for v in vals],
+            width,
+            label=r['method'])
+        for b, v in zip(bars, vals):
+            if v is not None:
+                ax.text(
+                    b.get_x() + b.get_width() / 2,
+                    v,
+                    f'{v:.3f}',
+                    ha='center',
+                    va='bottom',
+                    fontsize=7)
+    ax.set_xticks(
+        [j + width * (len(shown) - 1) / 2 for j in range(len(COLUMNS))])
+    ax.set_xticklabels([c for c, _ in COLUMNS])
+    ax.set_ylabel('AP on val')
+    ax.set_title('CaSP pipeline: class-specific and class-agnostic AP')
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,129 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The CaSP pipeline end to end on tiny toy data (1 epoch per stage)."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from mmcasp.pipeline import CaspPipeline, PipelineError, results_rows
+from tests._helpers import REPO_ROOT, subprocess_env
+
+TOY_CFG = 'configs/condinst/condinst-ca_r18w16_fpn_toy-12e_toy-objects.py'
+FAST = {
+    'train_dataloader.batch_size': 4,
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'val_dataloader.num_workers': 0,
+    'val_dataloader.persistent_workers': False,
+    'test_dataloader.num_workers': 0,
+    'test_dataloader.persistent_workers': False,
+    'default_hooks.logger.interval': 1,
+}
+
+
+def _casp(toy_root):
+    ann = osp.join(toy_root, 'annotations')
+    img = osp.join(toy_root, 'images')
+    return dict(
+        data=dict(
+            labeled=dict(
+                ann=osp.join(ann, 'instances_labeled.json'),
+                img=osp.join(img, 'labeled')),
+            unlabeled=dict(
+                ann=osp.join(ann, 'unlabeled.json'),
+                img=osp.join(img, 'unlabeled')),
+            val=dict(
+                ann=osp.join(ann, 'instances_val.json'),
+                img=osp.join(img, 'val'))),
+        # 1 epoch: let the untrained labeler's low scores through
+        labeler=dict(
+            config=TOY_CFG,
+            epochs=1,
+            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})),
+        pseudo=dict(delta=0.05, max_per_image=3, num_workers=0),
+        warmup=dict(config=TOY_CFG, epochs=1, cfg_options=FAST),
+        finetune=dict(
+            config='configs/condinst/condinst_r18w16_fpn_toy-12e_toy.py',
+            epochs=1,
+            parts=['backbone', 'neck', 'head', 'mask_head'],
+            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})))
+
+
+@pytest.mark.slow
+def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
+    work = str(tmp_path / 'casp')
+    extra = [
+        dict(
+            name='labeled_again',
+            ann=osp.join(toy_root, 'annotations', 'instances_labeled.json'),
+            img=osp.join(toy_root, 'images', 'labeled'))
+    ]
+    out = CaspPipeline(_casp(toy_root), work, extra, name='t_casp').run()
+    for stage in ('labeler', 'warmup', 'finetune', 'baseline'):
+        assert osp.isfile(out[stage]['checkpoint'])
+        assert osp.isfile(out[stage]['config'])
+    for stage in ('finetune', 'baseline'):
+        assert 'coco/bbox_mAP' in out[stage]['metrics']
+        assert 'agnostic/segm_mAP' in out[stage]['metrics']
+    assert 'agnostic/bbox_mAP' in out['labeler']['metrics']
+    pseudo = json.load(open(out['pseudo']['file']))
+    assert pseudo['annotations'] and pseudo['info']['delta'] == 0.05
+    report = out['evaluate']['report']
+    for ext in ('md', 'csv', 'json', 'png'):
+        assert osp.getsize(report[ext]) > 0
+    md = open(report['md']).read()
+    assert 'CaSP (warmup -> finetune)' in md and 'labeled_again' in md
+    assert 'labeled_again' in out['evaluate']['extra']
+    # the finetune started from the warmup checkpoint (CaSPTransfer)
+    ft_log = open(
+        next(
+            osp.join(dp, f)
+            for dp, _, fs in os.walk(osp.join(work, 'finetune')) for f in fs
+            if f.endswith('.log'))).read()
+    assert 'CaSPTransfer from' in ft_log
+
+    # a second run skips every stage
+    again = CaspPipeline(_casp(toy_root), work, extra, name='t_casp2').run()
+    assert again['finetune'] == out['finetune']
+
+    # a stage whose record is gone resumes from its last checkpoint
+    os.remove(osp.join(work, 'warmup', 'done.json'))
+    os.remove(osp.join(work, 'evaluate', 'done.json'))
+    CaspPipeline(
+        _casp(toy_root), work, name='t_casp3').run(['warmup', 'evaluate'])
+    logs = [
+        osp.join(dp, f) for dp, _, fs in os.walk(osp.join(work, 'warmup'))
+        for f in fs if f.endswith('.log')
+    ]
+    assert any('resumed epoch: 1' in open(p).read() for p in logs)
+
+    rows = results_rows({'labeler': out['labeler']}, {})
+    assert rows[0]['AP^det'] is None and rows[0]['AP^det-a'] is not None
+
+
+def test_bad_configuration_stops_before_training(toy_root, tmp_path):
+    bad = _casp(toy_root)
+    bad['data']['val']['ann'] = '/nowhere/val.json'
+    bad['warmup']['config'] = 'configs/nope.py'
+    with pytest.raises(PipelineError) as e:
+        CaspPipeline(bad, str(tmp_path / 'w')).run()
+    msg = str(e.value)
+    assert 'data.val.ann' in msg and 'warmup.config' in msg
+    assert not osp.exists(str(tmp_path / 'w' / 'labeler'))
+
+
+def test_cli_reports_bad_data_root(tmp_path):
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'casp.py'), '--work-dir',
+        str(tmp_path / 'w'), '--data-root',
+        str(tmp_path / 'missing')
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=subprocess_env())
+    assert proc.returncode != 0
+    assert 'data.labeled.ann' in proc.stderr
