@@ -244,3 +244,32 @@ def test_cam_tool_on_toy_images(toy_root, tmp_path):
         assert 0 <= x and 0 <= y and x + w <= W + 1e-3 and y + h <= H + 1e-3
         assert 'segmentation' not in a and 0 < a['score'] <= 1
     assert np.isclose(d['info']['thresholds'], [0.2, 0.3, 0.4, 0.5]).all()
+
+
+def test_show_tool_draws_images(reference, toy_root, tmp_path):
+    out_dir = tmp_path / 'show'
+    _run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'analysis_tools',
+                 'show_pseudo_labels.py'), reference[0], '--out-dir',
+        str(out_dir), '-n', '3'
+    ])
+    files = sorted(os.listdir(out_dir))
+    assert len(files) == 3
+    import cv2
+    img = cv2.imread(str(out_dir / files[0]))
+    assert img is not None and img.shape[2] == 3
+
+
+def test_eval_tool(reference, toy_root, tmp_path):
+    out = str(tmp_path / 'q.json')
+    proc = _run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'analysis_tools',
+                 'eval_pseudo_labels.py'), reference[0],
+        osp.join(toy_root, 'annotations', 'instances_unlabeled.json'), '--out',
+        out
+    ])
+    assert 'class-agnostic quality' in proc.stdout
+    q = json.load(open(out))
+    assert 0 <= q['bbox_AP'] <= 1 and q['tp'] + q['fn'] > 0
