@@ -14,7 +14,8 @@ from mmcasp.utils import register_all_modules, retarget_data_root
 from tests._helpers import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '[!_]*', '*.py')))
-AGNOSTIC = [c for c in CONFIGS if '/condinst/' in c]
+AGNOSTIC = [c for c in CONFIGS if osp.basename(c).startswith('condinst-ca_')]
+SPECIFIC = [c for c in CONFIGS if osp.basename(c).startswith('condinst_')]
 TRANSFER = [c for c in CONFIGS if '/transfer/' in c]
 
 
@@ -44,6 +45,18 @@ def test_class_agnostic_config_builds_model(path):
         types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
         assert 'PhotoMetricDistortion' in types and 'RandomCrop' in types
         assert 'ClassAgnostic' in types
+
+
+@pytest.mark.parametrize(
+    'path', SPECIFIC, ids=[osp.basename(c)[:-3] for c in SPECIFIC])
+def test_class_specific_toy_config_builds_model(path):
+    cfg = Config.fromfile(path)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'CondInst'
+    assert model.bbox_head.num_classes == len(cfg.metainfo.classes) == 6
+    assert cfg.val_evaluator.type == 'CocoMetric'
 
 
 @pytest.mark.parametrize(
