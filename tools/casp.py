@@ -11,7 +11,6 @@ a half-finished training stage from its last checkpoint; results land in
 ``<work-dir>/report/results.{md,csv,json,png}``.
 """
 import argparse
-import json
 import os.path as osp
 import sys
 import time
@@ -19,7 +18,7 @@ import time
 from mmengine.config import Config
 
 import mmcasp  # noqa: F401
-from mmcasp.pipeline import STAGES, CaspPipeline, PipelineError
+from mmcasp.pipeline import STAGES, CaspPipeline, PipelineError, prepare_casp
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
 
@@ -53,26 +52,11 @@ def main(argv=None):
     work_dir = args.work_dir or osp.join(
         'work_dirs',
         osp.splitext(osp.basename(args.config))[0])
-    root = args.data_root or cfg.get('data_root')
     t0 = time.time()
-    if root is None:
-        if not cfg.get('toy'):
-            sys.exit('error: give --data-root (the config has no data_root '
-                     'and no toy data settings)')
-        root = osp.join(work_dir, 'data')
-        marker = osp.join(root, 'toy.json')
-        toy = cfg.toy.to_dict()
-        if not (osp.isfile(marker) and json.load(open(marker)) == toy):
-            from mmcasp.datasets import make_toy_dataset
-            from mmcasp.pseudo_labels import dump_json_atomic
-            print(f'[casp] generating the toy dataset under {root}')
-            make_toy_dataset(root, **toy)
-            dump_json_atomic(toy, marker)
-    casp = cfg.casp.to_dict()
-    for split in casp['data'].values():
-        for key in ('ann', 'img'):
-            if not osp.isabs(split[key]):
-                split[key] = osp.join(root, split[key])
+    try:
+        casp = prepare_casp(cfg, work_dir, args.data_root)
+    except PipelineError as e:
+        sys.exit(f'error: {e}')
     evals = [dict(name=n, ann=a, img=i) for n, a, i in args.eval_set]
     pipeline = CaspPipeline(
         casp, work_dir, evals, name=osp.basename(osp.normpath(work_dir)))

@@ -1,8 +1,11 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-from .casp import STAGES, CaspPipeline, PipelineError, resolve_config
-from .report import results_rows, write_report
+from .casp import (STAGES, CaspPipeline, PipelineError, prepare_casp,
+                   resolve_config)
+from .report import plot_sweep, results_rows, write_report, write_table
+from .sweep import expand_grid, set_dotted, stage_keys, sweep_rows
 
 __all__ = [
-    'STAGES', 'CaspPipeline', 'PipelineError', 'resolve_config',
-    'results_rows', 'write_report'
+    'STAGES', 'CaspPipeline', 'PipelineError', 'prepare_casp',
+    'resolve_config', 'plot_sweep', 'results_rows', 'write_report',
+    'write_table', 'expand_grid', 'set_dotted', 'stage_keys', 'sweep_rows'
 ]

@@ -24,7 +24,9 @@ from mmcasp.pseudo_labels import (DetectorPredictor, collect_images,
                                   dump_json_atomic, run_pseudo_labeling)
 from mmcasp.utils import package_root, register_all_modules
 
-__all__ = ['STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config']
+__all__ = [
+    'STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config', 'prepare_casp'
+]
 
 STAGES = ('labeler', 'pseudo', 'warmup', 'finetune', 'baseline', 'evaluate')
 
@@ -41,6 +43,39 @@ def resolve_config(path: str) -> str:
     if osp.isfile(shipped):
         return shipped
     raise PipelineError(f'config {path} not found (also not in {shipped})')
+
+
+def prepare_casp(cfg: Config,
+                 work_dir: str,
+                 data_root: Optional[str] = None) -> dict:
+    """The ``casp`` dict of a pipeline config with absolute data paths.
+
+    Paths in ``casp.data`` are relative to ``data_root`` (argument, else
+    the config's). With neither, and a ``toy`` entry in the config, the toy
+    dataset is generated once under ``<work_dir>/data``.
+    """
+    root = data_root or cfg.get('data_root')
+    if root is None:
+        if not cfg.get('toy'):
+            raise PipelineError('give a data root: the config has no '
+                                'data_root and no toy data settings')
+        root = osp.join(work_dir, 'data')
+        marker = osp.join(root, 'toy.json')
+        toy = cfg.toy.to_dict()
+        fresh = osp.isfile(marker) and json.load(open(marker)) == toy
+        if not fresh:
+            from mmcasp.datasets import make_toy_dataset
+            print_log(
+                f'[casp] generating the toy dataset under {root}',
+                logger='current')
+            make_toy_dataset(root, **toy)
+            dump_json_atomic(toy, marker)
+    casp = cfg.casp.to_dict()
+    for split in casp['data'].values():
+        for key in ('ann', 'img'):
+            if not osp.isabs(split[key]):
+                split[key] = osp.abspath(osp.join(root, split[key]))
+    return casp
 
 
 def _set_data(loader: ConfigDict, ann: str, img: str) -> None:
@@ -80,17 +115,23 @@ class CaspPipeline:
         work_dir: Root of all stage folders.
         extra_evals: More ``dict(name, ann, img)`` evaluation sets.
         name: Prefix of the Runners' experiment names.
+        stage_dirs: Stage -> folder overrides (see :meth:`stage_dir`).
     """
 
     def __init__(self,
                  cfg: dict,
                  work_dir: str,
                  extra_evals: Sequence[dict] = (),
-                 name: str = 'casp') -> None:
+                 name: str = 'casp',
+                 stage_dirs: Optional[Dict[str, str]] = None) -> None:
         self.cfg = ConfigDict(copy.deepcopy(dict(cfg)))
         self.work_dir = osp.abspath(work_dir)
         self.extra_evals = list(extra_evals)
         self.name = name
+        self.stage_dirs = {
+            k: osp.abspath(v)
+            for k, v in (stage_dirs or {}).items()
+        }
 
     # ------------------------------------------------------------- checks
     def validate(self) -> None:
@@ -127,7 +168,9 @@ class CaspPipeline:
 
     # ------------------------------------------------------------ helpers
     def stage_dir(self, stage: str) -> str:
-        return osp.join(self.work_dir, stage)
+        """``<work_dir>/<stage>``, or the folder given in ``stage_dirs``
+        (a sweep points runs that share upstream settings at one folder)."""
+        return self.stage_dirs.get(stage, osp.join(self.work_dir, stage))
 
     def done(self, stage: str) -> Optional[dict]:
         """``done.json`` of a stage if it is complete and its files exist."""

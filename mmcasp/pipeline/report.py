@@ -6,7 +6,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-__all__ = ['results_rows', 'write_report']
+__all__ = ['results_rows', 'write_report', 'write_table', 'plot_sweep']
 
 COLUMNS = [
     ('AP^det', 'coco/bbox_mAP'),
@@ -69,20 +69,18 @@ def results_rows(results: Dict[str, Optional[dict]],
     return rows
 
 
-def write_report(results: Dict[str, Optional[dict]], extra: Dict[str, dict],
-                 out_dir: str) -> Dict[str, str]:
-    """Write ``results.{md,csv,json,png}`` under ``out_dir``."""
+def write_table(rows: List[dict], out_dir: str, stem: str) -> Dict[str, str]:
+    """``rows`` as ``<stem>.md``, ``.csv`` and ``.json`` under ``out_dir``."""
     os.makedirs(out_dir, exist_ok=True)
-    rows = results_rows(results, extra)
     keys = []
     for r in rows:
         keys += [k for k in r if k not in keys]
     paths = {
-        ext: osp.join(out_dir, f'results.{ext}')
-        for ext in ('md', 'csv', 'json', 'png')
+        ext: osp.join(out_dir, f'{stem}.{ext}')
+        for ext in ('md', 'csv', 'json')
     }
     with open(paths['json'], 'w') as f:
-        json.dump(dict(rows=rows, stages=results, extra=extra), f, indent=1)
+        json.dump(rows, f, indent=1)
     with open(paths['csv'], 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=keys)
         writer.writeheader()
@@ -93,8 +91,48 @@ def write_report(results: Dict[str, Optional[dict]], extra: Dict[str, dict],
     ]
     with open(paths['md'], 'w') as f:
         f.write('\n'.join(lines) + '\n')
+    return paths
+
+
+def write_report(results: Dict[str, Optional[dict]], extra: Dict[str, dict],
+                 out_dir: str) -> Dict[str, str]:
+    """Write ``results.{md,csv,json,png}`` under ``out_dir``; the JSON also
+    holds every stage's record."""
+    rows = results_rows(results, extra)
+    paths = write_table(rows, out_dir, 'results')
+    with open(paths['json'], 'w') as f:
+        json.dump(dict(rows=rows, stages=results, extra=extra), f, indent=1)
+    paths['png'] = osp.join(out_dir, 'results.png')
     _plot(rows, paths['png'])
     return paths
+
+
+def plot_sweep(rows: List[dict], path: str) -> None:
+    """AP^det of CaSP and baseline per sweep run."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(rows)), 4))
+    xs = range(len(rows))
+    for off, label in ((-0.2, 'CaSP'), (0.2, 'baseline')):
+        vals = [r.get(f'{label} AP^det') for r in rows]
+        ax.bar([x + off for x in xs],
+               [float('nan') if v is None else v for v in vals],
+               0.4,
+               label=label)
+    params = [
+        k for k in rows[0]
+        if k not in ('run', 'pseudo labels/image') and 'AP^' not in k
+    ] if rows else []
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels(
+        ['\n'.join(f'{k}={r[k]}' for k in params) for r in rows], fontsize=7)
+    ax.set_ylabel('AP^det on val')
+    ax.set_title('sweep: CaSP vs baseline')
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def _plot(rows: List[dict], path: str) -> None:

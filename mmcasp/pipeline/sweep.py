@@ -1,0 +1,88 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Sweeps: a grid over pipeline settings, sharing the stages runs have in
+common (one labeler for all δ values, one set of pseudo labels for all
+finetune settings, ...)."""
+import copy
+import hashlib
+import itertools
+import json
+import os.path as osp
+from typing import Any, Dict, List, Sequence
+
+__all__ = ['expand_grid', 'set_dotted', 'stage_keys', 'sweep_rows']
+
+#: What each stage's result depends on (keys of the ``casp`` dict).
+DEPENDS = {
+    'labeler': ('data', 'labeler', 'seed'),
+    'pseudo': ('data', 'labeler', 'pseudo', 'seed'),
+    'warmup': ('data', 'labeler', 'pseudo', 'warmup', 'seed'),
+    'finetune': ('data', 'labeler', 'pseudo', 'warmup', 'finetune', 'seed'),
+}
+
+
+def set_dotted(cfg: dict, key: str, value: Any) -> None:
+    """``set_dotted(d, 'pseudo.delta', 0.3)`` sets ``d['pseudo']['delta']``."""
+    *parents, last = key.split('.')
+    node = cfg
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[last] = value
+
+
+def expand_grid(base: dict, grid: Dict[str, Sequence]) -> List[dict]:
+    """Every combination of ``grid`` (dotted key -> values) applied to a
+    copy of ``base``; returns ``dict(params, casp)`` per run, in a
+    deterministic order."""
+    keys = sorted(grid)
+    runs = []
+    for values in itertools.product(*(grid[k] for k in keys)):
+        casp = copy.deepcopy(base)
+        params = dict(zip(keys, values))
+        for k, v in params.items():
+            set_dotted(casp, k, v)
+        runs.append(dict(params=params, casp=casp))
+    return runs
+
+
+def _digest(obj) -> str:
+    text = json.dumps(obj, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def stage_keys(casp: dict) -> Dict[str, str]:
+    """A short key per stage from the settings it depends on; runs with the
+    same key share that stage's folder. The baseline depends on the data
+    and the finetune model/epochs, not on what is transferred."""
+    keys = {
+        stage: f'{stage}-{_digest([casp.get(k) for k in deps])}'
+        for stage, deps in DEPENDS.items()
+    }
+    ft = {
+        k: v
+        for k, v in casp.get('baseline', casp['finetune']).items()
+        if k not in ('parts', 'classifier')
+    }
+    digest = _digest([casp['data'], ft, casp.get('seed')])
+    keys['baseline'] = f'baseline-{digest}'
+    return keys
+
+
+def sweep_rows(runs: List[dict]) -> List[dict]:
+    """One row per run: its grid values and the finetune/baseline AP."""
+    rows = []
+    for run in runs:
+        row = {
+            k: json.dumps(v) if isinstance(v, (list, dict)) else v
+            for k, v in run['params'].items()
+        }
+        res = run.get('results') or {}
+        for stage, label in (('finetune', 'CaSP'), ('baseline', 'baseline')):
+            m = (res.get(stage) or {}).get('metrics', {})
+            row[f'{label} AP^det'] = m.get('coco/bbox_mAP')
+            row[f'{label} AP^seg'] = m.get('coco/segm_mAP')
+        pseudo = (res.get('pseudo') or {}).get('stats', {})
+        row['pseudo labels/image'] = round(
+            pseudo.get('labels_per_image_mean', 0.0), 2) if pseudo else None
+        row['run'] = osp.basename(run['work_dir'])
+        rows.append(row)
+    return rows

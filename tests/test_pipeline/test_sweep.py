@@ -1,0 +1,106 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from mmcasp.pipeline import expand_grid, stage_keys, sweep_rows
+from tests._helpers import REPO_ROOT, subprocess_env
+from .test_casp import FAST, TOY_CFG
+
+
+def _base():
+    return dict(
+        data=dict(
+            labeled=dict(ann='l.json', img='l'),
+            unlabeled=dict(ann='u.json', img='u'),
+            val=dict(ann='v.json', img='v')),
+        labeler=dict(config='a.py', epochs=1),
+        pseudo=dict(delta=0.2),
+        warmup=dict(config='a.py', epochs=1),
+        finetune=dict(config='b.py', epochs=1, parts=['backbone']))
+
+
+def test_expand_grid_and_shared_stages():
+    runs = expand_grid(
+        _base(), {
+            'pseudo.delta': [0.2, 0.4],
+            'finetune.parts': [['backbone'], ['backbone', 'neck']]
+        })
+    assert len(runs) == 4
+    assert runs[0]['params'] == {
+        'finetune.parts': ['backbone'],
+        'pseudo.delta': 0.2
+    }
+    assert runs[3]['casp']['pseudo']['delta'] == 0.4
+    keys = [stage_keys(r['casp']) for r in runs]
+    assert len({k['labeler'] for k in keys}) == 1  # one labeler for all
+    assert len({k['pseudo'] for k in keys}) == 2  # one per delta
+    assert len({k['warmup'] for k in keys}) == 2
+    assert len({k['finetune'] for k in keys}) == 4
+    assert len({k['baseline'] for k in keys}) == 1  # parts do not matter
+    rows = sweep_rows(
+        [dict(r, work_dir=f'/x/run-{i}') for i, r in enumerate(runs)])
+    assert rows[2]['finetune.parts'] == '["backbone", "neck"]'
+    assert rows[0]['CaSP AP^det'] is None
+
+
+@pytest.mark.slow
+def test_sweep_tool_shares_stages_and_aggregates(toy_root, tmp_path):
+    ann = 'annotations/'
+    base = tmp_path / 'pipe.py'
+    casp = dict(
+        data=dict(
+            labeled=dict(
+                ann=ann + 'instances_labeled.json', img='images/labeled'),
+            unlabeled=dict(ann=ann + 'unlabeled.json', img='images/unlabeled'),
+            val=dict(ann=ann + 'instances_val.json', img='images/val')),
+        labeler=dict(
+            config=TOY_CFG,
+            epochs=1,
+            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})),
+        pseudo=dict(delta=0.05, max_per_image=3, num_workers=0),
+        warmup=dict(config=TOY_CFG, epochs=1, cfg_options=FAST),
+        finetune=dict(
+            config='configs/condinst/condinst_r18w16_fpn_toy-12e_toy.py',
+            epochs=1,
+            parts=['backbone', 'neck'],
+            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})))
+    base.write_text(f'data_root = None\ncasp = {casp!r}\n')
+    sweep = tmp_path / 'sweep.py'
+    sweep.write_text(f"base = {str(base)!r}\n"
+                     "grid = {'pseudo.delta': [0.05, 0.06]}\n")
+    work = tmp_path / 'sw'
+    cmd = [
+        sys.executable,
+        osp.join(REPO_ROOT, 'tools', 'sweep.py'),
+        str(sweep), '--work-dir',
+        str(work), '--data-root', toy_root
+    ]
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stages = sorted(os.listdir(work / 'stages'))
+    assert sum(s.startswith('labeler-') for s in stages) == 1
+    assert sum(s.startswith('pseudo-') for s in stages) == 2
+    assert sum(s.startswith('baseline-') for s in stages) == 1
+    rows = json.load(open(work / 'sweep.json'))
+    assert [r['pseudo.delta'] for r in rows] == [0.05, 0.06]
+    assert all(r['CaSP AP^det'] is not None for r in rows)
+    assert (work / 'sweep.png').stat().st_size > 0
+    # a second run trains nothing
+    again = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        cwd=REPO_ROOT)
+    assert again.returncode == 0
+    assert 'running' not in again.stdout + again.stderr
