@@ -18,7 +18,8 @@ import time
 from mmengine.config import Config
 
 import mmcasp  # noqa: F401
-from mmcasp.pipeline import STAGES, CaspPipeline, PipelineError, prepare_casp
+from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError, prepare_casp,
+                             resolve_config)
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
 
@@ -44,16 +45,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmcasp.pipeline.casp import resolve_config
-    try:
-        cfg = Config.fromfile(resolve_config(args.config))
-    except PipelineError as e:
-        sys.exit(f'error: {e}')
     work_dir = args.work_dir or osp.join(
         'work_dirs',
         osp.splitext(osp.basename(args.config))[0])
     t0 = time.time()
     try:
+        cfg = Config.fromfile(resolve_config(args.config))
         casp = prepare_casp(cfg, work_dir, args.data_root)
     except PipelineError as e:
         sys.exit(f'error: {e}')
