@@ -12,7 +12,6 @@ never produce a silently wrong file: with ``strict=True`` they raise, else
 the affected image (or segment) is skipped and counted by reason.
 """
 import json
-import os
 import os.path as osp
 from collections import Counter
 from typing import Dict, List, Tuple
@@ -22,7 +21,8 @@ import numpy as np
 from mmengine.utils import ProgressBar
 from panopticapi.utils import rgb2id
 
-from .rle import encode_rle
+from mmcasp.utils.fileio import dump_json_atomic
+from .rle import encode_rle, mask_bbox_xywh
 
 __all__ = [
     'PanopticFormatError', 'panoptic_to_entities', 'read_panoptic_png',
@@ -61,17 +61,6 @@ def read_panoptic_png(path: str) -> np.ndarray:
             f'{path}: panoptic PNGs are 8-bit RGB; got {channels} channel(s) '
             f'of {img.dtype}', 'wrong_png_mode')
     return rgb2id(img[..., ::-1])
-
-
-def _bbox_xywh(mask: np.ndarray) -> List[float]:
-    ys, xs = np.nonzero(mask)
-    x0, y0 = int(xs.min()), int(ys.min())
-    return [
-        float(x0),
-        float(y0),
-        float(xs.max() + 1 - x0),
-        float(ys.max() + 1 - y0)
-    ]
 
 
 def panoptic_to_entities(seg_ids: np.ndarray,
@@ -122,7 +111,7 @@ def panoptic_to_entities(seg_ids: np.ndarray,
         mask = seg_ids == seg['id']
         entities.append(
             dict(
-                bbox=_bbox_xywh(mask),
+                bbox=mask_bbox_xywh(mask),
                 area=float(area),
                 segmentation=encode_rle(mask),
                 iscrowd=crowd,
@@ -220,11 +209,7 @@ def convert_panoptic_to_entities(pan_json: str,
         images=out_images,
         annotations=out_anns,
         categories=[dict(id=1, name=category_name, supercategory='entity')])
-    os.makedirs(osp.dirname(osp.abspath(out_json)), exist_ok=True)
-    tmp = out_json + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(result, f)
-    os.replace(tmp, out_json)
+    dump_json_atomic(result, out_json)
     return stats
 
 

@@ -21,7 +21,6 @@ Written files (under ``out_dir``)::
 ``instances_unlabeled.json`` keeps the hidden ground truth of the unlabeled
 split so pseudo-label quality can be measured; training never reads it.
 """
-import json
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -30,8 +29,9 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from mmcasp.utils.fileio import dump_json_atomic
 from .entities import convert_panoptic_to_entities
-from .rle import encode_rle
+from .rle import encode_rle, mask_bbox_xywh
 
 __all__ = [
     'TOY_THING_CLASSES', 'TOY_STUFF_CLASSES', 'render_toy_image',
@@ -185,12 +185,6 @@ def render_toy_image(
     return np.ascontiguousarray(img), things, layout, dropped
 
 
-def _bbox_xywh(mask: np.ndarray) -> List[float]:
-    ys, xs = np.nonzero(mask)
-    x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-    return [float(x0), float(y0), float(x1 - x0), float(y1 - y0)]
-
-
 def _id2rgb(seg_id: int) -> Tuple[int, int, int]:
     return seg_id % 256, (seg_id // 256) % 256, seg_id // 65536
 
@@ -205,13 +199,6 @@ def _categories() -> Tuple[List[dict], List[dict]]:
         for i, n in enumerate(TOY_STUFF_CLASSES)
     ]
     return things, stuff
-
-
-def _dump_json(obj: dict, path: str) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f)
-    os.replace(tmp, path)
 
 
 def make_toy_dataset(out_dir: str,
@@ -274,7 +261,7 @@ def make_toy_dataset(out_dir: str,
             segments = []
             thing_union = np.zeros(layout.shape, bool)
             for t in things:
-                bbox = _bbox_xywh(t['mask'])
+                bbox = mask_bbox_xywh(t['mask'])
                 anns.append(
                     dict(
                         id=len(anns) + 1,
@@ -305,7 +292,7 @@ def make_toy_dataset(out_dir: str,
                         id=seg_id,
                         category_id=stuff_cats[s]['id'],
                         area=int(m.sum()),
-                        bbox=_bbox_xywh(m),
+                        bbox=mask_bbox_xywh(m),
                         iscrowd=0))
             # Pixels covered by dropped (too occluded) things stay VOID (0),
             # as unlabeled pixels are in COCO panoptic. Pixels of annotated
@@ -329,7 +316,7 @@ def make_toy_dataset(out_dir: str,
             info=info, images=images, annotations=anns, categories=thing_cats)
         key = f'instances_{split}'
         paths[key] = osp.join(ann_dir, f'{key}.json')
-        _dump_json(inst, paths[key])
+        dump_json_atomic(inst, paths[key])
         panoptic = dict(
             info=info,
             images=images,
@@ -337,7 +324,7 @@ def make_toy_dataset(out_dir: str,
             categories=thing_cats + stuff_cats)
         paths[f'panoptic_{split}'] = osp.join(ann_dir,
                                               f'panoptic_{split}.json')
-        _dump_json(panoptic, paths[f'panoptic_{split}'])
+        dump_json_atomic(panoptic, paths[f'panoptic_{split}'])
         paths[f'panoptic_{split}_dir'] = pan_dir
         paths[f'entities_{split}'] = osp.join(ann_dir,
                                               f'entities_{split}.json')
@@ -350,7 +337,7 @@ def make_toy_dataset(out_dir: str,
         paths[f'images_{split}'] = img_dir
         if split == 'unlabeled':
             paths['unlabeled'] = osp.join(ann_dir, 'unlabeled.json')
-            _dump_json(
+            dump_json_atomic(
                 dict(
                     info=info,
                     images=images,

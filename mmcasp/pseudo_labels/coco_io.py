@@ -6,6 +6,8 @@ import os
 import os.path as osp
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from mmcasp.utils.fileio import dump_json_atomic
+
 __all__ = [
     'dump_json_atomic', 'build_pseudo_coco', 'read_records', 'RecordWriter',
     'xyxy_to_xywh'
@@ -15,17 +17,6 @@ __all__ = [
 def xyxy_to_xywh(box: Sequence[float]) -> List[float]:
     x0, y0, x1, y1 = [float(v) for v in box]
     return [x0, y0, x1 - x0, y1 - y0]
-
-
-def dump_json_atomic(obj, path: str) -> None:
-    """Write JSON to ``path`` so that readers never see a partial file."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp.{os.getpid()}'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def build_pseudo_coco(records: Iterable[dict],

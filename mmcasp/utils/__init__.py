@@ -4,6 +4,7 @@ from .checkpoint import (UnsafeCheckpointError,
                          runner_checkpoint_safe_globals, safe_torch_load)
 from .config import config_root, package_root, register_config_package
 from .dist import cpu_model_wrapper_cfg, init_distributed
+from .fileio import dump_json_atomic
 from .setup_env import register_all_modules
 from .toy_config import retarget_data_root
 from .version_check import SUPPORTED_VERSIONS, check_dependencies
@@ -13,5 +14,5 @@ __all__ = [
     'runner_checkpoint_safe_globals', 'safe_torch_load', 'config_root',
     'package_root', 'register_config_package', 'register_all_modules',
     'SUPPORTED_VERSIONS', 'check_dependencies', 'retarget_data_root',
-    'init_distributed', 'cpu_model_wrapper_cfg'
+    'init_distributed', 'cpu_model_wrapper_cfg', 'dump_json_atomic'
 ]
