@@ -26,18 +26,13 @@ import os
 import sys
 
 import torch
-from mmengine.config import Config
 from mmengine.dist import get_dist_info
-from mmengine.registry import DefaultScope
 
 import mmcasp  # noqa: F401
-from mmcasp.models import EfficientNetLiteClassifier
 from mmcasp.pseudo_labels import (CamPredictor, ImageSourceError,
-                                  collect_images, format_stats,
-                                  run_pseudo_labeling)
-from mmcasp.registry import MODELS
-from mmcasp.utils import (init_distributed, register_all_modules,
-                          safe_torch_load)
+                                  build_cam_classifier, collect_images,
+                                  format_stats, run_pseudo_labeling)
+from mmcasp.utils import init_distributed
 
 
 def parse_args(argv=None):
@@ -76,23 +71,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def build_classifier(args):
-    if not args.classifier_config:
-        return EfficientNetLiteClassifier()
-    cfg = Config.fromfile(args.classifier_config)
-    register_all_modules(init_default_scope=False)
-    with DefaultScope.overwrite_default_scope('mmcasp'):
-        model = MODELS.build(cfg.classifier)
-    if args.checkpoint:
-        state = safe_torch_load(args.checkpoint, 'cpu')
-        state = state.get('state_dict', state)
-        if hasattr(model, 'load_mmpretrain_state_dict'):
-            model.load_mmpretrain_state_dict(state)
-        else:
-            model.load_state_dict(state, strict=True)
-    return model
-
-
 def main(argv=None):
     args = parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -117,7 +95,8 @@ def main(argv=None):
         category_ids = [c['id'] for c in cats]
     init_distributed(args.launcher)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    classifier = build_classifier(args).to(device)
+    classifier = build_cam_classifier(args.classifier_config,
+                                      args.checkpoint).to(device)
     if categories is None and not args.class_agnostic:
         n = classifier.cam_weights()[0].shape[0]
         categories = [

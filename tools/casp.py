@@ -4,22 +4,32 @@ a baseline finetune from the plain init, evaluation and a report.
 
     python tools/casp.py [CONFIG] [--work-dir DIR] [--data-root DIR]
         [--stages labeler pseudo ...] [--eval-set NAME ANN IMG_DIR ...]
+        [--tensorboard] [--launcher {none,pytorch,slurm}]
 
 With no argument it runs the CPU demo on the embedded toy dataset
 (generated under the work dir). Re-running skips finished stages and resumes
 a half-finished training stage from its last checkpoint; results land in
 ``<work-dir>/report/results.{md,csv,json,png}``.
+
+Distributed (every stage runs on all processes; see tools/dist_casp.sh and
+tools/slurm_casp.sh)::
+
+    python -m torch.distributed.run --nproc_per_node 8 tools/casp.py \
+        CONFIG --launcher pytorch
 """
 import argparse
+import os
 import os.path as osp
 import sys
 import time
 
 from mmengine.config import Config
+from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError, prepare_casp,
                              resolve_config)
+from mmcasp.utils import init_distributed
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
 
@@ -40,7 +50,20 @@ def parse_args(argv=None):
         default=[],
         metavar=('NAME', 'ANN', 'IMG_DIR'),
         help='an extra COCO evaluation set (repeatable)')
-    return p.parse_args(argv)
+    p.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also log every stage to TensorBoard (<stage>/<time>/vis_data)')
+    p.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='torch.distributed launcher (CPU processes use gloo)')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = p.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 def main(argv=None):
@@ -49,20 +72,29 @@ def main(argv=None):
         'work_dirs',
         osp.splitext(osp.basename(args.config))[0])
     t0 = time.time()
+    init_distributed(args.launcher)
     try:
         cfg = Config.fromfile(resolve_config(args.config))
         casp = prepare_casp(cfg, work_dir, args.data_root)
     except PipelineError as e:
         sys.exit(f'error: {e}')
     evals = [dict(name=n, ann=a, img=i) for n, a, i in args.eval_set]
+    vis = [dict(type='LocalVisBackend')]
+    if args.tensorboard:
+        vis.append(dict(type='TensorboardVisBackend'))
     pipeline = CaspPipeline(
-        casp, work_dir, evals, name=osp.basename(osp.normpath(work_dir)))
+        casp,
+        work_dir,
+        evals,
+        name=osp.basename(osp.normpath(work_dir)),
+        launcher=args.launcher,
+        vis_backends=vis if args.tensorboard else None)
     try:
         results = pipeline.run(args.stages)
     except PipelineError as e:
         sys.exit(f'error: {e}')
     report = results.get('evaluate', {}).get('report')
-    if report:
+    if report and get_dist_info()[0] == 0:
         print('\n' + open(report['md']).read())
         print(f"report: {report['md']} (also .csv, .json, .png); "
               f'total wall time this run {time.time() - t0:.0f} s')

@@ -16,16 +16,21 @@ import os.path as osp
 import time
 from typing import Dict, List, Optional, Sequence
 
+import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.dist import barrier, broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmcasp.pseudo_labels import (DetectorPredictor, collect_images,
+from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
+                                  build_cam_classifier, collect_images,
                                   dump_json_atomic, run_pseudo_labeling)
-from mmcasp.utils import package_root, register_all_modules
+from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
+                          register_all_modules)
 
 __all__ = [
-    'STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config', 'prepare_casp'
+    'STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config',
+    'prepare_casp', 'predicts_masks', 'is_panoptic', 'loads_masks'
 ]
 
 STAGES = ('labeler', 'pseudo', 'warmup', 'finetune', 'baseline', 'evaluate')
@@ -63,44 +68,86 @@ def prepare_casp(cfg: Config,
         marker = osp.join(root, 'toy.json')
         toy = cfg.toy.to_dict()
         fresh = osp.isfile(marker) and json.load(open(marker)) == toy
-        if not fresh:
+        if not fresh and get_dist_info()[0] == 0:
             from mmcasp.datasets import make_toy_dataset
             print_log(
                 f'[casp] generating the toy dataset under {root}',
                 logger='current')
             make_toy_dataset(root, **toy)
             dump_json_atomic(toy, marker)
+        barrier()  # other ranks wait for rank 0's data
     casp = cfg.casp.to_dict()
     for split in casp['data'].values():
-        for key in ('ann', 'img'):
-            if not osp.isabs(split[key]):
-                split[key] = osp.abspath(osp.join(root, split[key]))
+        for d in (split, split.get('panoptic') or {}):
+            for key in ('ann', 'img', 'seg'):
+                if key in d and not osp.isabs(d[key]):
+                    d[key] = osp.abspath(osp.join(root, d[key]))
     return casp
 
 
-def _set_data(loader: ConfigDict, ann: str, img: str) -> None:
+def predicts_masks(model: dict) -> bool:
+    """Whether a detector config predicts instance masks (CondInst, Mask
+    R-CNN, PanopticFPN) or boxes only (FCOS, RetinaNet, ...)."""
+    return 'mask_head' in model or 'mask_head' in model.get('roi_head', {})
+
+
+def is_panoptic(model: dict) -> bool:
+    """Whether a detector config is a panoptic segmentor (PanopticFPN)."""
+    return 'panoptic_fusion_head' in model
+
+
+def loads_masks(cfg: Config) -> bool:
+    """Whether the training pipeline of ``cfg`` loads instance masks."""
+    ds = cfg.train_dataloader.dataset
+    while 'dataset' in ds:
+        ds = ds.dataset
+    return any(
+        t.get('type') in ('LoadAnnotations', 'LoadPanopticAnnotations')
+        and t.get('with_mask', False) for t in ds.get('pipeline', []))
+
+
+def _set_data(loader: ConfigDict,
+              ann: str,
+              img: str,
+              seg: Optional[str] = None) -> None:
     ds = loader['dataset']
     while 'dataset' in ds:
         ds = ds['dataset']
     ds['data_root'] = ''
     ds['ann_file'] = osp.abspath(ann)
     ds['data_prefix'] = dict(img=osp.abspath(img) + os.sep)
+    if seg is not None:
+        ds['data_prefix']['seg'] = osp.abspath(seg) + os.sep
 
 
-def _evaluators(ann: str, class_specific: bool) -> list:
+def _evaluators(split: dict, class_specific: bool, model: dict) -> list:
+    """Evaluators of a stage on ``split`` (``dict(ann, img[, panoptic])``).
+
+    Class-agnostic AP always (boxes, and masks when the model predicts
+    them); class-specific ``CocoMetric`` for class-specific stages, or
+    ``CocoPanopticMetric`` (PQ) for panoptic targets.
+    """
+    if is_panoptic(model):
+        return [
+            dict(
+                type='CocoPanopticMetric',
+                ann_file=split['panoptic']['ann'],
+                seg_prefix=split['panoptic']['seg'] + os.sep)
+        ]
+    metric = ['bbox', 'segm'] if predicts_masks(model) else ['bbox']
     evals = [
         dict(
             type='ClassAgnosticCocoMetric',
-            ann_file=osp.abspath(ann),
-            metric=['bbox', 'segm'])
+            ann_file=osp.abspath(split['ann']),
+            metric=metric)
     ]
     if class_specific:
         evals.insert(
             0,
             dict(
                 type='CocoMetric',
-                ann_file=osp.abspath(ann),
-                metric=['bbox', 'segm']))
+                ann_file=osp.abspath(split['ann']),
+                metric=metric))
     return evals
 
 
@@ -110,12 +157,24 @@ class CaspPipeline:
     Args:
         cfg: The ``casp`` dict of a pipeline config (see
             ``configs/casp/``): ``data`` (``labeled``, ``unlabeled``,
-            ``val``: each ``dict(ann=..., img=...)``), ``labeler``,
-            ``pseudo``, ``warmup``, ``finetune`` (and optional ``baseline``).
+            ``val``: each ``dict(ann=..., img=...)``, plus
+            ``panoptic=dict(ann=..., seg=...)`` on ``labeled`` and ``val``
+            for a PanopticFPN target), ``labeler``, ``pseudo``, ``warmup``,
+            ``finetune`` (and optional ``baseline``). ``labeler.type`` is
+            ``'detector'`` (default: a class-agnostic detector trained on
+            the labeled split) or ``'cam'`` (DAP: class activation maps of
+            an image classifier, boxes only; nothing is trained).
         work_dir: Root of all stage folders.
         extra_evals: More ``dict(name, ann, img)`` evaluation sets.
         name: Prefix of the Runners' experiment names.
         stage_dirs: Stage -> folder overrides (see :meth:`stage_dir`).
+        launcher: ``'none'`` or the torch.distributed launcher the process
+            group was started with (``'pytorch'``, ``'slurm'``); every
+            stage then runs on all ranks.
+        vis_backends: mmengine visualizer backends of every Runner
+            (default the config's, i.e. local files); e.g.
+            ``[dict(type='LocalVisBackend'),
+            dict(type='TensorboardVisBackend')]``.
     """
 
     def __init__(self,
@@ -123,7 +182,9 @@ class CaspPipeline:
                  work_dir: str,
                  extra_evals: Sequence[dict] = (),
                  name: str = 'casp',
-                 stage_dirs: Optional[Dict[str, str]] = None) -> None:
+                 stage_dirs: Optional[Dict[str, str]] = None,
+                 launcher: str = 'none',
+                 vis_backends: Optional[List[dict]] = None) -> None:
         self.cfg = ConfigDict(copy.deepcopy(dict(cfg)))
         self.work_dir = osp.abspath(work_dir)
         self.extra_evals = list(extra_evals)
@@ -132,6 +193,12 @@ class CaspPipeline:
             k: osp.abspath(v)
             for k, v in (stage_dirs or {}).items()
         }
+        self.launcher = launcher
+        self.vis_backends = vis_backends
+
+    @property
+    def labeler_type(self) -> str:
+        return self.cfg.get('labeler', {}).get('type', 'detector')
 
     # ------------------------------------------------------------- checks
     def validate(self) -> None:
@@ -152,11 +219,48 @@ class CaspPipeline:
                 if not osp.exists(ev[key]):
                     problems.append(
                         f"eval set {ev['name']}: {ev[key]} does not exist")
-        for stage in ('labeler', 'warmup', 'finetune'):
+        if self.labeler_type not in ('detector', 'cam'):
+            problems.append(f'labeler.type: {self.labeler_type!r} is '
+                            "neither 'detector' nor 'cam'")
+        stages = ['warmup', 'finetune']
+        if self.labeler_type == 'detector':
+            stages.insert(0, 'labeler')
+        configs = {}
+        for stage in stages:
             try:
-                resolve_config(self.cfg[stage]['config'])
+                configs[stage] = Config.fromfile(
+                    resolve_config(self.cfg[stage]['config']))
             except (PipelineError, KeyError) as e:
                 problems.append(f'{stage}.config: {e}')
+        if self.labeler_type == 'cam':
+            lab = self.cfg.labeler
+            for key in ('classifier_config', 'classifier_checkpoint'):
+                if lab.get(key) and not osp.isfile(lab[key]):
+                    problems.append(f'labeler.{key}: {lab[key]} does '
+                                    'not exist')
+            if 'warmup' in configs and loads_masks(configs['warmup']):
+                problems.append(
+                    'warmup.config: CAM pseudo labels are boxes only, but '
+                    'this config trains on masks; take a box-only detector '
+                    '(e.g. configs/fcos/fcos-ca_r18w16_fpn_toy-12e_toy-'
+                    'objects.py, FCOS or RetinaNet)')
+        if 'finetune' in configs and is_panoptic(configs['finetune'].model):
+            for split in ('labeled', 'val'):
+                pan = data.get(split, {}).get('panoptic') or {}
+                for key in ('ann', 'seg'):
+                    if not osp.exists(pan.get(key, '')):
+                        problems.append(
+                            f'data.{split}.panoptic.{key}: the PanopticFPN '
+                            f'target needs COCO panoptic labels '
+                            f'({pan.get(key)} does not exist)')
+        if self.vis_backends and any('Tensorboard' in b.get('type', '')
+                                     for b in self.vis_backends):
+            try:
+                import tensorboard  # noqa: F401
+            except ImportError:
+                problems.append(
+                    'TensorBoard logging needs the tensorboard package: '
+                    "pip install tensorboard (or mmcasp[tensorboard])")
         if not problems:
             try:
                 collect_images(data.unlabeled.ann, data.unlabeled.img)
@@ -185,21 +289,32 @@ class CaspPipeline:
         return rec
 
     def _mark_done(self, stage: str, rec: dict) -> dict:
-        dump_json_atomic(rec, osp.join(self.stage_dir(stage), 'done.json'))
+        if get_dist_info()[0] == 0:
+            dump_json_atomic(rec, osp.join(self.stage_dir(stage), 'done.json'))
+        barrier()  # no rank goes on before the record exists
         return rec
 
     def _runner_cfg(self, stage: str, stage_cfg: dict, train_ann: str,
                     train_img: str, class_specific: bool) -> Config:
         cfg = Config.fromfile(resolve_config(stage_cfg['config']))
         data = self.cfg.data
-        _set_data(cfg.train_dataloader, train_ann, train_img)
-        for loader in ('val_dataloader', 'test_dataloader'):
-            _set_data(cfg[loader], data.val.ann, data.val.img)
-        cfg.val_evaluator = _evaluators(data.val.ann, class_specific)
+        if class_specific and is_panoptic(cfg.model):
+            _set_data(cfg.train_dataloader, data.labeled.panoptic.ann,
+                      train_img, data.labeled.panoptic.seg)
+            for loader in ('val_dataloader', 'test_dataloader'):
+                _set_data(cfg[loader], data.val.panoptic.ann, data.val.img,
+                          data.val.panoptic.seg)
+        else:
+            _set_data(cfg.train_dataloader, train_ann, train_img)
+            for loader in ('val_dataloader', 'test_dataloader'):
+                _set_data(cfg[loader], data.val.ann, data.val.img)
+        cfg.val_evaluator = _evaluators(data.val, class_specific, cfg.model)
         cfg.test_evaluator = cfg.val_evaluator
         cfg.work_dir = self.stage_dir(stage)
         cfg.experiment_name = f'{self.name}_{stage}'
         cfg.visualizer.name = f'{self.name}_{stage}_visualizer'
+        if self.vis_backends:
+            cfg.visualizer.vis_backends = copy.deepcopy(self.vis_backends)
         epochs = stage_cfg.get('epochs')
         if epochs:
             cfg.train_cfg.max_epochs = epochs
@@ -215,15 +330,17 @@ class CaspPipeline:
             type='CheckpointHook', interval=1, max_keep_ckpts=2)
         cfg.resume = True  # resume from the last checkpoint in work_dir
         cfg.randomness = dict(seed=self.cfg.get('seed', 0))
+        cfg.launcher = self.launcher
         for key, value in stage_cfg.get('cfg_options', {}).items():
             cfg.merge_from_dict({key: value})
+        cpu_model_wrapper_cfg(cfg)  # DDP without device ids on CPU
         return cfg
 
     def _train(self, stage: str, cfg: Config) -> dict:
         t0 = time.time()
         runner = Runner.from_cfg(cfg)
         runner.train()
-        metrics = runner.test()
+        metrics = runner.test()  # computed on rank 0, broadcast to all
         ckpt = osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
         return self._mark_done(
             stage,
@@ -238,13 +355,51 @@ class CaspPipeline:
 
     # ------------------------------------------------------------- stages
     def run_labeler(self) -> dict:
+        if self.labeler_type == 'cam':
+            lab = self.cfg.labeler
+            return self._mark_done(
+                'labeler',
+                dict(
+                    kind='cam',
+                    classifier_config=lab.get('classifier_config'),
+                    classifier_checkpoint=lab.get('classifier_checkpoint'),
+                    wall_s=0.0))
         data = self.cfg.data
         cfg = self._runner_cfg('labeler', self.cfg.labeler, data.labeled.ann,
                                data.labeled.img, False)
         return self._train('labeler', cfg)
 
-    def run_pseudo(self) -> dict:
+    def _cam_predictor(self) -> CamPredictor:
+        """DAP: the CAM labeler of ``labeler`` (class-agnostic boxes)."""
+        lab = self.cfg.labeler
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        classifier = build_cam_classifier(
+            lab.get('classifier_config'),
+            lab.get('classifier_checkpoint')).to(device)
+        return CamPredictor(
+            classifier,
+            top_k=lab.get('top_k', 1),
+            scales=lab.get('scales', (288, 576)),
+            flip=lab.get('flip', True),
+            thresholds=lab.get('thresholds', (0.2, 0.3, 0.4, 0.5)),
+            nms_iou=lab.get('nms_iou', 0.8),
+            class_agnostic=True,
+            min_score=lab.get('min_score', 0.))
+
+    def _detector_predictor(self, labeler: dict) -> DetectorPredictor:
         from mmcasp.apis import load_detector
+        pcfg = self.cfg.get('pseudo', {})
+        cfg = Config.fromfile(labeler['config'])
+        model = load_detector(cfg, labeler['checkpoint'])
+        return DetectorPredictor(
+            model,
+            cfg.test_dataloader.dataset.pipeline,
+            delta=pcfg.get('delta', 0.2),
+            max_per_image=pcfg.get('max_per_image', 100),
+            min_size=pcfg.get('min_size', 0.),
+            flip=pcfg.get('flip', False))
+
+    def run_pseudo(self) -> dict:
         labeler = self.done('labeler')
         if labeler is None:
             raise PipelineError('pseudo labels need the labeler stage')
@@ -253,15 +408,22 @@ class CaspPipeline:
         data = self.cfg.data
         entries, refused, root = collect_images(data.unlabeled.ann,
                                                 data.unlabeled.img)
-        cfg = Config.fromfile(labeler['config'])
-        model = load_detector(cfg, labeler['checkpoint'])
-        predictor = DetectorPredictor(
-            model,
-            cfg.test_dataloader.dataset.pipeline,
-            delta=pcfg.get('delta', 0.2),
-            max_per_image=pcfg.get('max_per_image', 100),
-            min_size=pcfg.get('min_size', 0.),
-            flip=pcfg.get('flip', False))
+        if labeler.get('kind') == 'cam':
+            predictor = self._cam_predictor()
+            info = dict(
+                labeler='cam',
+                classifier=labeler.get('classifier_config')
+                or 'EfficientNet-Lite0 ImageNet',
+                checkpoint=labeler.get('classifier_checkpoint'))
+            categories = [dict(id=1, name='object', supercategory='object')]
+        else:
+            predictor = self._detector_predictor(labeler)
+            info = dict(
+                labeler='detector',
+                checkpoint=labeler['checkpoint'],
+                model_config=labeler['config'],
+                delta=pcfg.get('delta', 0.2))
+            categories = None
         out = osp.join(self.stage_dir('pseudo'), 'pseudo_labels.json')
         stats = run_pseudo_labeling(
             entries,
@@ -270,16 +432,17 @@ class CaspPipeline:
             prepare=predictor.prepare,
             batch_size=pcfg.get('batch_size', 8),
             num_workers=pcfg.get('num_workers', 2),
-            info=dict(
-                checkpoint=labeler['checkpoint'],
-                model_config=labeler['config'],
-                delta=pcfg.get('delta', 0.2),
-                image_root=osp.abspath(root)))
+            categories=categories,
+            info=dict(info, image_root=osp.abspath(root)))
+        stats = _broadcast(stats)  # statistics exist on rank 0 only
         if stats['images_kept'] == 0:
+            what = ('the CAM labeler kept no image' if labeler.get('kind')
+                    == 'cam' else 'the labeler kept no image at delta='
+                    f'{pcfg.get("delta", 0.2)}')
             raise PipelineError(
-                f'the labeler kept no image at delta={pcfg.get("delta", 0.2)}'
-                f' ({stats}); train it longer or lower pseudo.delta, then '
-                f'delete {self.stage_dir("pseudo")} and run again')
+                f'{what} ({stats}); train it longer or lower pseudo.delta '
+                f'(labeler.thresholds for CAM), then delete '
+                f'{self.stage_dir("pseudo")} and run again')
         return self._mark_done(
             'pseudo',
             dict(
@@ -333,11 +496,18 @@ class CaspPipeline:
                 if rec is None:
                     continue
                 cfg = Config.fromfile(rec['config'])
+                if is_panoptic(cfg.model):
+                    print_log(
+                        f"[casp] eval set {ev['name']}: instance annotations"
+                        ' cannot score a panoptic target; skipped',
+                        logger='current')
+                    continue
                 _set_data(cfg.test_dataloader, ev['ann'], ev['img'])
-                cfg.test_evaluator = _evaluators(ev['ann'], True)
+                cfg.test_evaluator = _evaluators(ev, True, cfg.model)
                 cfg.load_from = rec['checkpoint']
                 cfg.resume = False
                 cfg.model.pop('init_cfg', None)
+                cfg.launcher = self.launcher
                 cfg.work_dir = osp.join(
                     self.stage_dir('evaluate'), f"{ev['name']}_{stage}")
                 cfg.experiment_name = f"{self.name}_eval_{ev['name']}_{stage}"
@@ -347,7 +517,9 @@ class CaspPipeline:
                     k: float(v)
                     for k, v in metrics.items()
                 }
-        paths = write_report(results, extra, osp.join(self.work_dir, 'report'))
+        paths = _broadcast(
+            write_report(results, extra, osp.join(self.work_dir, 'report')
+                         ) if get_dist_info()[0] == 0 else None)
         return self._mark_done(
             'evaluate',
             dict(extra=extra, report=paths, wall_s=round(time.time() - t0, 1)))
@@ -369,3 +541,12 @@ class CaspPipeline:
             print_log(f'[casp] {stage}: running', logger='current')
             out[stage] = getattr(self, f'run_{stage}')()
         return out
+
+
+def _broadcast(obj):
+    """``obj`` of rank 0 on every rank (itself when not distributed)."""
+    if get_dist_info()[1] == 1:
+        return obj
+    box = [obj]
+    broadcast_object_list(box, src=0)
+    return box[0]

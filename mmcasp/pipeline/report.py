@@ -13,7 +13,20 @@ COLUMNS = [
     ('AP^seg', 'coco/segm_mAP'),
     ('AP^det-a', 'agnostic/bbox_mAP'),
     ('AP^seg-a', 'agnostic/segm_mAP'),
+    ('PQ', 'coco_panoptic/PQ'),
+    ('SQ', 'coco_panoptic/SQ'),
+    ('RQ', 'coco_panoptic/RQ'),
 ]
+#: columns that appear only when some stage has them (panoptic targets)
+OPTIONAL = ('PQ', 'SQ', 'RQ')
+
+
+def _metric_cells(metrics: dict) -> dict:
+    cells = {}
+    for name, key in COLUMNS:
+        if name not in OPTIONAL or key in metrics:
+            cells[name] = metrics.get(key)
+    return cells
 
 
 def _fmt(v) -> str:
@@ -25,23 +38,25 @@ def results_rows(results: Dict[str, Optional[dict]],
                  extra: Dict[str, dict]) -> List[dict]:
     """One row per stage (and per extra evaluation set)."""
     rows = []
+    cam = (results.get('labeler') or {}).get('kind') == 'cam'
+    method = 'DAP' if cam else 'CaSP'
+    names = {
+        'labeler': 'labeler (CAM, DAP)' if cam else 'labeler (class-agnostic)',
+        'warmup': 'warmup on pseudo labels (class-agnostic)',
+        'baseline': 'baseline (plain init)',
+        'finetune': f'{method} (warmup -> finetune)'
+    }
     for stage in ('labeler', 'warmup', 'baseline', 'finetune'):
         rec = results.get(stage)
         if rec is None:
             continue
         m = rec.get('metrics', {})
         row = dict(
-            method={
-                'labeler': 'labeler (class-agnostic)',
-                'warmup': 'warmup on pseudo labels (class-agnostic)',
-                'baseline': 'baseline (plain init)',
-                'finetune': 'CaSP (warmup -> finetune)'
-            }[stage],
+            method=names[stage],
             stage=stage,
-            eval_set='val',
+            eval_set='' if stage == 'labeler' and cam else 'val',
             wall_s=rec.get('wall_s'))
-        for name, key in COLUMNS:
-            row[name] = m.get(key)
+        row.update(_metric_cells(m))
         rows.append(row)
     pseudo = results.get('pseudo')
     if pseudo is not None:
@@ -58,13 +73,8 @@ def results_rows(results: Dict[str, Optional[dict]],
                 labels_per_image=round(st['labels_per_image_mean'], 2)))
     for set_name, by_stage in extra.items():
         for stage, m in by_stage.items():
-            row = dict(
-                method='CaSP (warmup -> finetune)'
-                if stage == 'finetune' else 'baseline (plain init)',
-                stage=stage,
-                eval_set=set_name)
-            for name, key in COLUMNS:
-                row[name] = m.get(key)
+            row = dict(method=names[stage], stage=stage, eval_set=set_name)
+            row.update(_metric_cells(m))
             rows.append(row)
     return rows
 
@@ -143,11 +153,14 @@ def _plot(rows: List[dict], path: str) -> None:
         r for r in rows if r.get('eval_set') == 'val' and any(
             r.get(c) is not None for c, _ in COLUMNS)
     ]
+    # metrics no stage has (PQ without a panoptic target) get no group
+    cols = [c for c, _ in COLUMNS if any(r.get(c) is not None for r in shown)
+            ] or [c for c, _ in COLUMNS[:4]]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     width = 0.8 / max(len(shown), 1)
     for i, r in enumerate(shown):
-        vals = [r.get(c) for c, _ in COLUMNS]
-        xs = [j + i * width for j in range(len(COLUMNS))]
+        vals = [r.get(c) for c in cols]
+        xs = [j + i * width for j in range(len(cols))]
         # metrics a stage does not have (class-specific AP of a
         # class-agnostic model) are left out, not drawn as 0
         bars = ax.bar(
@@ -163,9 +176,8 @@ def _plot(rows: List[dict], path: str) -> None:
                     ha='center',
                     va='bottom',
                     fontsize=7)
-    ax.set_xticks(
-        [j + width * (len(shown) - 1) / 2 for j in range(len(COLUMNS))])
-    ax.set_xticklabels([c for c, _ in COLUMNS])
+    ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(cols))])
+    ax.set_xticklabels(cols)
     ax.set_ylabel('AP on val')
     ax.set_title('CaSP pipeline: class-specific and class-agnostic AP')
     ax.legend(fontsize=8)

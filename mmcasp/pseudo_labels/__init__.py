@@ -1,6 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from .cam import (cam_to_boxes, component_boxes, nms_numpy, normalize_cam,
                   scale_boxes)
+from .cam_classifier import build_cam_classifier
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .detector import merge_flip_predictions, select_instances
@@ -12,10 +13,10 @@ from .quality import evaluate_pseudo_labels, precision_recall_at_iou
 
 __all__ = [
     'cam_to_boxes', 'component_boxes', 'nms_numpy', 'normalize_cam',
-    'scale_boxes', 'RecordWriter', 'build_pseudo_coco', 'dump_json_atomic',
-    'read_records', 'merge_flip_predictions', 'select_instances',
-    'ImageDataset', 'format_stats', 'run_pseudo_labeling', 'ImageSourceError',
-    'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
-    'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
-    'evaluate_pseudo_labels', 'precision_recall_at_iou'
+    'scale_boxes', 'build_cam_classifier', 'RecordWriter', 'build_pseudo_coco',
+    'dump_json_atomic', 'read_records', 'merge_flip_predictions',
+    'select_instances', 'ImageDataset', 'format_stats', 'run_pseudo_labeling',
+    'ImageSourceError', 'check_complete', 'collect_images', 'decode_image',
+    'safe_relative_path', 'CamPredictor', 'DetectorPredictor',
+    'inference_pipeline', 'evaluate_pseudo_labels', 'precision_recall_at_iou'
 ]

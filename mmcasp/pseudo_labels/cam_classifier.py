@@ -1,0 +1,47 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Build the classifier of DAP's CAM labeler."""
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+__all__ = ['build_cam_classifier']
+
+
+def build_cam_classifier(config: Optional[str] = None,
+                         checkpoint: Optional[str] = None) -> torch.nn.Module:
+    """The classifier whose class activation maps DAP turns into boxes.
+
+    Args:
+        config: A config file defining ``classifier = dict(type=...)`` (e.g.
+            ``LinearHeadClassifier``). ``None``: EfficientNet-Lite0 with its
+            packaged ImageNet weights (nothing is downloaded).
+        checkpoint: Weights of that classifier: an mmpretrain checkpoint
+            (converted by the model's ``load_mmpretrain_state_dict``) or a
+            plain state dict; loaded with mmcasp's safe loader.
+
+    Returns:
+        The classifier in eval mode, on the CPU.
+    """
+    from mmcasp.models import EfficientNetLiteClassifier
+    from mmcasp.registry import MODELS
+    from mmcasp.utils import register_all_modules, safe_torch_load
+    if config is None:
+        if checkpoint is not None:
+            raise ValueError('a classifier checkpoint needs its config')
+        return EfficientNetLiteClassifier().eval()
+    cfg = Config.fromfile(config)
+    if 'classifier' not in cfg:
+        raise ValueError(f'{config} defines no `classifier = dict(type=...)`')
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        model = MODELS.build(cfg.classifier)
+    if checkpoint:
+        state = safe_torch_load(checkpoint, 'cpu')
+        state = state.get('state_dict', state)
+        if hasattr(model, 'load_mmpretrain_state_dict'):
+            model.load_mmpretrain_state_dict(state)
+        else:
+            model.load_state_dict(state, strict=True)
+    return model.eval()
