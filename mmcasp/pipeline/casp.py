@@ -331,6 +331,11 @@ class CaspPipeline:
         cfg.resume = True  # resume from the last checkpoint in work_dir
         cfg.randomness = dict(seed=self.cfg.get('seed', 0))
         cfg.launcher = self.launcher
+        # Under DDP a rank whose batch has no positive location (common on
+        # sparse pseudo labels) leaves CondInst's controller and mask head
+        # without gradients; without this, the other ranks wait forever in
+        # the gradient all-reduce. A stage's cfg_options may turn it off.
+        cfg.setdefault('find_unused_parameters', True)
         for key, value in stage_cfg.get('cfg_options', {}).items():
             cfg.merge_from_dict({key: value})
         cpu_model_wrapper_cfg(cfg)  # DDP without device ids on CPU

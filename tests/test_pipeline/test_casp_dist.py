@@ -1,0 +1,150 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""tools/casp.py as users run it: under 2 processes (gloo), and killed in
+the middle of a training stage, then run again."""
+import json
+import os
+import os.path as osp
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from pycocotools import mask as mask_util
+
+from mmcasp.pipeline import CaspPipeline
+from tests._helpers import REPO_ROOT, subprocess_env
+from tests.test_pipeline.test_casp import _casp
+
+CASP = osp.join(REPO_ROOT, 'tools', 'casp.py')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _write_config(path, casp) -> str:
+    path.write_text(f'data_root = None\ncasp = {casp!r}\n')
+    return str(path)
+
+
+def _annotations(path):
+    anns = json.load(open(path))['annotations']
+    return sorted(anns, key=lambda a: (a['image_id'], a['bbox'], a['score']))
+
+
+def _same_labels(a, b):
+    """Same boxes and scores (as written, rounded); masks equal up to a few
+    pixels: processes under torch.distributed run single-threaded
+    (mmengine sets OMP/MKL threads to 1), so float sums differ in the last
+    bits and a mask logit on the 0.5 threshold may flip."""
+    assert [(x['image_id'], x['bbox'], x['score']) for x in a] == \
+        [(x['image_id'], x['bbox'], x['score']) for x in b]
+    for x, y in zip(a, b):
+        iou = mask_util.iou([x['segmentation']], [y['segmentation']], [0])
+        assert iou[0][0] > 0.95, (x, y)
+
+
+@pytest.mark.slow
+def test_stages_under_two_processes(toy_root, tmp_path):
+    cfg = _write_config(tmp_path / 'pipe.py', _casp(toy_root))
+    work = tmp_path / 'dist'
+    proc = subprocess.run([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+        '--master_port',
+        str(_free_port()), CASP, cfg, '--work-dir',
+        str(work), '--data-root', toy_root, '--launcher', 'pytorch',
+        '--stages', 'labeler', 'pseudo', 'warmup'
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=subprocess_env(),
+                          cwd=REPO_ROOT,
+                          timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    for stage in ('labeler', 'pseudo', 'warmup'):
+        assert osp.isfile(work / stage / 'done.json'), stage
+    logs = ''.join(
+        open(osp.join(dp, f)).read() for dp, _, fs in os.walk(work / 'labeler')
+        for f in fs if f.endswith('.log'))
+    assert 'Distributed training: True' in logs
+    assert "'world_size': 2" in logs or 'world_size: 2' in logs or \
+        'GPU number: 2' in logs
+    # one set of records: the ranks' shards merged by rank 0
+    dist_pseudo = json.load(open(work / 'pseudo' / 'done.json'))
+    assert dist_pseudo['stats']['images_in'] == 8
+    # pseudo labels of the same labeler in one process are the same labels
+    single = CaspPipeline(
+        _casp(toy_root),
+        str(tmp_path / 'single'),
+        name='t_single',
+        stage_dirs={
+            'labeler': str(work / 'labeler')
+        }).run(['pseudo'])
+    _same_labels(
+        _annotations(single['pseudo']['file']),
+        _annotations(dist_pseudo['file']))
+    assert single['pseudo']['stats']['labels'] == \
+        dist_pseudo['stats']['labels']
+
+
+@pytest.mark.slow
+def test_killed_stage_resumes_and_finished_stages_are_skipped(
+        toy_root, tmp_path):
+    casp = _casp(toy_root)
+    casp['labeler']['epochs'] = 8
+    cfg = _write_config(tmp_path / 'pipe.py', casp)
+    work = tmp_path / 'kill'
+    cmd = [
+        sys.executable, CASP, cfg, '--work-dir',
+        str(work), '--data-root', toy_root, '--stages', 'labeler'
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=subprocess_env(),
+        cwd=REPO_ROOT,
+        start_new_session=True)
+    first = work / 'labeler' / 'epoch_2.pth'
+    deadline = time.time() + 300
+    while not first.exists() and proc.poll() is None and \
+            time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)  # as a pre-empted job dies
+    proc.wait()
+    assert first.exists(), 'the labeler never wrote a checkpoint'
+    assert not (work / 'labeler' / 'done.json').exists(), \
+        'killed too late: the stage had finished'
+
+    again = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        cwd=REPO_ROOT,
+        timeout=300)
+    assert again.returncode == 0, again.stderr[-4000:]
+    done = json.load(open(work / 'labeler' / 'done.json'))
+    assert done['checkpoint'].endswith('epoch_8.pth')
+    logs = [
+        open(osp.join(dp, f)).read() for dp, _, fs in os.walk(work / 'labeler')
+        for f in fs if f.endswith('.log')
+    ]
+    assert any('resumed epoch: 2' in t or 'resumed epoch: 3' in t
+               for t in logs), 'the re-run did not resume the checkpoint'
+
+    third = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        cwd=REPO_ROOT,
+        timeout=300)
+    assert third.returncode == 0, third.stderr[-4000:]
+    out = third.stdout + third.stderr
+    assert 'labeler: done, skipped' in out
+    assert 'Epoch(train)' not in out
