@@ -96,3 +96,41 @@ def test_toy_configs_build_datasets_and_run_a_step(name, toy_root):
         losses = model(**data, mode='loss')
     assert all(torch.isfinite(v).all() for v in losses.values())
     assert len(ds.metainfo['classes']) == 1
+
+
+OTHER_MODELS = [
+    c for c in CONFIGS
+    if any(f'/{d}/' in c for d in ('predet', 'fcos', 'panoptic_fpn'))
+]
+
+
+@pytest.mark.parametrize(
+    'path', OTHER_MODELS, ids=[osp.basename(c)[:-3] for c in OTHER_MODELS])
+def test_predet_fcos_panoptic_configs_build_models(path):
+    cfg = Config.fromfile(path)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(cfg.model)
+    expected = {
+        'predet': 'PreDet',
+        'fcos': 'FCOS',
+        'panoptic_fpn': 'PanopticFPN'
+    }[osp.basename(osp.dirname(path))]
+    assert type(model).__name__ == expected
+
+
+PIPELINES = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'casp', '*.py')))
+
+
+@pytest.mark.parametrize(
+    'path', PIPELINES, ids=[osp.basename(c)[:-3] for c in PIPELINES])
+def test_pipeline_configs_name_shipped_model_configs(path):
+    from mmcasp.pipeline import resolve_config
+    cfg = Config.fromfile(path)
+    casp = cfg.casp
+    assert set(casp.data) == {'labeled', 'unlabeled', 'val'}
+    stages = ['warmup', 'finetune']
+    if casp.labeler.get('type', 'detector') == 'detector':
+        stages.append('labeler')
+    for stage in stages:
+        assert osp.isfile(resolve_config(casp[stage].config)), stage

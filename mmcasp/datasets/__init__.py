@@ -2,6 +2,10 @@
 from .class_agnostic_coco import ClassAgnosticCocoDataset
 from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
+from .image_dataset import ImageDataset
+from .predet_views import (boxes_from_view, boxes_to_view,
+                           edge_density_proposals, sample_crop,
+                           visible_fraction)
 from .toy import (TOY_STUFF_CLASSES, TOY_THING_CLASSES, make_toy_dataset,
                   render_toy_image)
 from .transforms import *  # noqa: F401,F403
@@ -9,5 +13,7 @@ from .transforms import *  # noqa: F401,F403
 __all__ = [
     'ClassAgnosticCocoDataset', 'TOY_THING_CLASSES', 'TOY_STUFF_CLASSES',
     'make_toy_dataset', 'render_toy_image', 'PanopticFormatError',
-    'convert_panoptic_to_entities', 'panoptic_to_entities'
+    'convert_panoptic_to_entities', 'panoptic_to_entities', 'ImageDataset',
+    'boxes_from_view', 'boxes_to_view', 'edge_density_proposals',
+    'sample_crop', 'visible_fraction'
 ]

@@ -471,6 +471,11 @@ class CaspPipeline:
         stage_cfg = self.cfg.get(stage, self.cfg.finetune)
         cfg = self._runner_cfg(stage, stage_cfg, data.labeled.ann,
                                data.labeled.img, True)
+        init = cfg.model.get('init_cfg') or {}
+        if 'CaSPTransfer' in str(init.get('type', '')):
+            # a transfer config's placeholder checkpoint: the pipeline
+            # decides (warmup checkpoint, or none for the baseline)
+            cfg.model.pop('init_cfg')
         if init_from is not None:
             ft = self.cfg.finetune
             cfg.model.init_cfg = dict(

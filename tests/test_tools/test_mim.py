@@ -64,3 +64,15 @@ def test_mim_train_from_non_editable_install(toy_root, tmp_path):
     assert osp.isfile(work_dir / 'epoch_1.pth')
     # the Runner dumped the resolved config of the installed package
     assert (work_dir / CONFIG_NAME).is_file()
+
+    # the whole pipeline is a mim command too: mim run mmcasp casp CONFIG
+    proc = subprocess.run([MIM, 'run', 'mmcasp', 'casp', '--help'],
+                          capture_output=True,
+                          text=True,
+                          cwd=str(tmp_path),
+                          env=env,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert '--launcher' in out and '--eval-set' in out
+    assert (installed / 'tools' / 'casp.py').is_file()

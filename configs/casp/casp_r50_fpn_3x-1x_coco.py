@@ -1,0 +1,33 @@
+# CaSP on full COCO (the papers' setting): class-agnostic CondInst R-50
+# labeler on train2017 (3x, multi-scale) -> pseudo labels on unlabeled2017
+# (delta 0.2) -> warmup of the same class-agnostic CondInst on the pseudo
+# labels only (3x) -> finetune class-specific CondInst on train2017 (1x),
+# backbone, neck, box and mask heads transferred; baseline: the same 1x
+# finetuning from the plain init.
+#
+#   bash tools/dist_casp.sh configs/casp/casp_r50_fpn_3x-1x_coco.py 8 \
+#       --data-root data/coco --work-dir work_dirs/casp_coco
+#
+# No ResNet-50 ImageNet weights are downloaded: give yours to every stage,
+# e.g. add to labeler/warmup/baseline
+#   cfg_options={'model.backbone.init_cfg':
+#                dict(type='Pretrained', checkpoint='/path/resnet50.pth')}
+data_root = 'data/coco'
+casp = dict(
+    data=dict(
+        labeled=dict(
+            ann='annotations/instances_train2017.json', img='train2017'),
+        unlabeled=dict(
+            ann='annotations/image_info_unlabeled2017.json',
+            img='unlabeled2017'),
+        val=dict(ann='annotations/instances_val2017.json', img='val2017')),
+    labeler=dict(
+        config='configs/condinst/condinst-ca_r50_fpn_ms-3x_coco-objects.py'),
+    pseudo=dict(delta=0.2, max_per_image=100, batch_size=8, num_workers=4),
+    warmup=dict(
+        config='configs/condinst/condinst-ca_r50_fpn_ms-3x_coco-objects.py'),
+    finetune=dict(
+        config='configs/transfer/condinst-casp_r50_fpn_1x_coco.py',
+        parts=['backbone', 'neck', 'head', 'mask_head'],
+        classifier='random'),
+    seed=0)

@@ -1,0 +1,272 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""PreDet: query-conditioned convolution, InfoNCE, view geometry, losses,
+gradients, a few optimisation steps, transfer of what it pretrains."""
+import math
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+
+from mmcasp.datasets import (boxes_from_view, boxes_to_view,
+                             edge_density_proposals, visible_fraction)
+from mmcasp.datasets.transforms import EdgeQueries, PackTwoViewInputs, TwoViews
+from mmcasp.models import info_nce, query_conditioned_conv
+from mmcasp.registry import DATASETS, MODELS
+from mmcasp.utils import register_all_modules
+from tests._helpers import REPO_ROOT
+
+PREDET_CFG = osp.join(REPO_ROOT, 'configs', 'predet',
+                      'predet_r18w16_fpn_toy-6e_toy.py')
+
+
+def test_group_conv_scores_equal_explicit_dot_products():
+    torch.manual_seed(0)
+    a, d, q, k, h, w = 3, 5, 4, 4, 6, 7
+    feat = torch.randn(a * d, h, w)
+    weights = torch.randn(q, a, k, d)
+    out = query_conditioned_conv(feat, weights)
+    assert out.shape == (h * w * a, q, k)
+    explicit = torch.empty(h, w, a, q, k)
+    for y in range(h):
+        for x in range(w):
+            for ai in range(a):
+                f = feat[ai * d:(ai + 1) * d, y, x]
+                for qi in range(q):
+                    for ki in range(k):
+                        explicit[y, x, ai, qi, ki] = f @ weights[qi, ai, ki]
+    torch.testing.assert_close(out, explicit.reshape(-1, q, k))
+    assert query_conditioned_conv(feat, weights[:0]).shape == (h * w * a, 0, k)
+
+
+def test_info_nce_equals_hand_computed_value():
+    query = torch.tensor([[1., 0.], [0., 2.]])
+    positive = torch.tensor([[2., 0.], [1., 1.]])
+    negatives = torch.tensor([[0., 1.], [-1., 0.], [3., 3.]])
+    tau = 0.5
+    loss = info_nce(query, positive, negatives, tau=tau)
+    r = 1 / math.sqrt(2)
+    # query 0 = (1, 0): cos with positive 1, negatives 0, -1, r
+    l0 = -math.log(
+        math.exp(1 / tau) / (math.exp(1 / tau) + math.exp(0) +
+                             math.exp(-1 / tau) + math.exp(r / tau)))
+    # query 1 = (0, 1): positive r, negatives 1, 0, r
+    l1 = -math.log(
+        math.exp(r / tau) / (math.exp(r / tau) + math.exp(1 / tau) +
+                             math.exp(0) + math.exp(r / tau)))
+    assert loss.item() == pytest.approx((l0 + l1) / 2, rel=1e-5)
+    # a mask restricts each query to its own negatives
+    mask = torch.tensor([[True, False, False], [False, True, True]])
+    masked = info_nce(query, positive, negatives, mask, tau=tau)
+    m0 = -math.log(math.exp(1 / tau) / (math.exp(1 / tau) + math.exp(0)))
+    m1 = -math.log(
+        math.exp(r / tau) /
+        (math.exp(r / tau) + math.exp(0) + math.exp(r / tau)))
+    assert masked.item() == pytest.approx((m0 + m1) / 2, rel=1e-5)
+
+
+def test_box_transforms_between_views_are_exact():
+    rng = np.random.default_rng(0)
+    boxes = np.array([[10., 20., 50., 60.], [0., 0., 100., 80.]])
+    for flip in (False, True):
+        crop = np.array([5.5, 12.25, 90., 77.])
+        view = boxes_to_view(boxes, crop, (64, 96), flip)
+        np.testing.assert_allclose(
+            boxes_from_view(view, crop, (64, 96), flip), boxes, atol=1e-9)
+    # the rendered view agrees with the box mapping: a white rectangle's
+    # pixels land exactly inside its mapped box
+    img = np.zeros((120, 160, 3), np.uint8)
+    img[30:70, 40:100] = 255
+    tv = TwoViews(
+        out_size=(96, 96), jitter_prob=0., gray_prob=0., blur_prob=0., seed=1)
+    for flip in (False, True):
+        crop = np.array([20., 10., 140., 110.])
+        view = tv._render(img, crop, flip)
+        (x0, y0, x1, y1), = boxes_to_view(
+            np.array([[40., 30., 100., 70.]]), crop, (96, 96), flip)
+        ys, xs = np.nonzero(view[..., 0] > 127)
+        assert abs(xs.min() - x0) <= 0.5 and abs(xs.max() + 1 - x1) <= 0.5
+        assert abs(ys.min() - y0) <= 0.5 and abs(ys.max() + 1 - y1) <= 0.5
+    # visible fraction of boxes half or fully outside a view
+    vis = visible_fraction(
+        np.array([[-10., 0., 10., 10.], [200., 0., 210., 10.]]), (64, 64))
+    np.testing.assert_allclose(vis, [0.5, 0.])
+    assert rng is not None
+
+
+def test_two_views_keep_only_queries_visible_in_both_views():
+    img = (np.random.default_rng(0).random(
+        (100, 120, 3)) * 255).astype(np.uint8)
+    queries = np.array(
+        [[0., 0., 20., 20.], [40., 30., 80., 70.], [100., 80., 120., 100.]],
+        np.float32)
+    tv = TwoViews(out_size=(64, 64), scale=(0.3, 0.5), seed=3)
+    for _ in range(5):
+        out = tv.transform(dict(img=img, query_boxes=queries))
+        assert out['views'].shape == (2, 64, 64, 3)
+        keep = out['query_index']
+        vb = out['view_query_boxes']
+        assert vb.shape == (2, len(keep), 4)
+        for v in range(2):
+            full = boxes_to_view(queries[keep], out['view_crops'][v], (64, 64),
+                                 bool(out['view_flips'][v]))
+            assert (visible_fraction(full, (64, 64)) >= 0.5).all()
+            assert (vb[v] >= 0).all() and (vb[v] <= 64).all()
+        dropped = np.setdiff1d(np.arange(3), keep)
+        for j in dropped:
+            fr = [
+                visible_fraction(
+                    boxes_to_view(queries[j:j + 1],
+                                  out['view_crops'][v], (64, 64),
+                                  bool(out['view_flips'][v])), (64, 64))[0]
+                for v in range(2)
+            ]
+            assert min(fr) < 0.5
+
+
+def test_edge_density_proposals_are_deterministic_and_inside():
+    img = np.zeros((80, 100, 3), np.uint8)
+    img[20:50, 30:70] = 200
+    a = edge_density_proposals(img, 16, rng=np.random.default_rng(0))
+    b = edge_density_proposals(img, 16, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (16, 4)
+    assert (a[:, 0] >= 0).all() and (a[:, 2] <= 100).all()
+    assert (a[:, 1] >= 0).all() and (a[:, 3] <= 80).all()
+    assert (a[:, 2] > a[:, 0]).all() and (a[:, 3] > a[:, 1]).all()
+
+    # the best box hugs the object more than a random candidate does
+    def iou(box):
+        x0, y0 = max(box[0], 30), max(box[1], 20)
+        x1, y1 = min(box[2], 70), min(box[3], 50)
+        inter = max(x1 - x0, 0) * max(y1 - y0, 0)
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        return inter / (area + 1200 - inter)
+
+    assert iou(a[0]) > np.median([iou(x) for x in a])
+
+
+def _model_and_batch(num_images=2, losses=None, num_classes=0):
+    register_all_modules()
+    cfg = Config.fromfile(PREDET_CFG)
+    cfg.model.num_classes = num_classes
+    if losses:
+        cfg.model.losses = losses
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    rng = np.random.default_rng(0)
+    items = []
+    edge = EdgeQueries(num=8, seed=0)
+    tv = TwoViews(out_size=(64, 64), scale=(0.5, 1.), seed=0)
+    pack = PackTwoViewInputs()
+    for i in range(num_images):
+        img = (rng.random((72, 88, 3)) * 60).astype(np.uint8)
+        img[10 + i:50, 20:60] = 220
+        res = dict(img=img, img_id=i)
+        res = pack.transform(tv.transform(edge.transform(res)))
+        if num_classes:
+            res['data_samples'].image_labels = torch.tensor([1.] + [0.] *
+                                                            (num_classes - 1))
+        items.append(res)
+    return model, pseudo_collate(items)
+
+
+def test_losses_are_finite_scalars_and_reach_the_backbone():
+    model, batch = _model_and_batch(num_classes=3)
+    data = model.data_preprocessor(batch, True)
+    assert data['inputs'].shape == (2, 2, 3, 64, 64)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {
+        'loss_crpn_cls', 'loss_crpn_reg', 'loss_infonce', 'loss_croi_reg',
+        'loss_cls'
+    }
+    for k, v in losses.items():
+        assert v.dim() == 0 and torch.isfinite(v), k
+    sum(losses.values()).backward()
+    for name in ('backbone.conv1.weight', 'neck.fpn_convs.0.conv.weight',
+                 'rpn_head.query_cls.weight', 'roi_head.proj.weight',
+                 'cls_fc.weight'):
+        grad = dict(model.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    # FPN features of view 1 in tensor mode
+    feats = model(data['inputs'], mode='tensor')
+    assert feats[0].shape == (2, 64, 16, 16)
+
+
+def test_each_loss_term_can_be_switched_off_and_no_queries_is_fine():
+    model, batch = _model_and_batch(
+        losses=dict(croi_reg=False, cls=False, crpn=False))
+    data = model.data_preprocessor(batch, True)
+    assert set(model(**data, mode='loss')) == {'loss_infonce'}
+    with pytest.raises(ValueError, match='unknown loss terms'):
+        _model_and_batch(losses=dict(rpn=False))
+    model, batch = _model_and_batch()
+    batch['data_samples'][1].query_boxes = torch.zeros(2, 0, 4)
+    data = model.data_preprocessor(batch, True)
+    losses = model(**data, mode='loss')
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+
+
+def test_crpn_targets_follow_the_iou_rules():
+    model, _ = _model_and_batch()
+    head = model.rpn_head
+    anchors = torch.tensor([[0., 0., 10., 10.], [0., 0., 9., 10.],
+                            [20., 20., 30., 30.], [50., 50., 60., 60.]])
+    queries = torch.tensor([[0., 0., 10., 10.], [21., 21., 31., 35.]])
+    pos, neg, best = head.targets(anchors, queries)
+    assert sorted(pos.tolist()) == [0, 1, 2]  # 2: best anchor of query 1
+    assert neg.tolist() == [3]
+    assert best[2].item() == 1 and best[0].item() == 0
+
+
+def test_a_few_steps_reduce_the_loss():
+    model, batch = _model_and_batch(num_images=2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
+    totals = []
+    torch.manual_seed(0)
+    for _ in range(25):
+        data = model.data_preprocessor(batch, True)
+        losses = model(**data, mode='loss')
+        total = sum(losses.values())
+        opt.zero_grad()
+        total.backward()
+        # as the configs' optim_wrapper.clip_grad
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.)
+        opt.step()
+        totals.append(total.item())
+    assert np.mean(totals[-5:]) < 0.8 * np.mean(totals[:3]), totals
+
+
+def test_image_dataset_with_labels(toy_root):
+    register_all_modules()
+    ds = DATASETS.build(
+        dict(
+            type='ImageDataset',
+            data_root=toy_root,
+            ann_file='annotations/instances_labeled.json',
+            data_prefix=dict(img='images/labeled/'),
+            with_labels=True,
+            pipeline=[]))
+    import json
+    coco = json.load(
+        open(osp.join(toy_root, 'annotations/instances_labeled.json')))
+    assert len(ds) == len(coco['images'])
+    cats = sorted(c['id'] for c in coco['categories'])
+    info = ds.get_data_info(0)
+    expected = np.zeros(len(cats), np.float32)
+    for a in coco['annotations']:
+        if a['image_id'] == info['img_id']:
+            expected[cats.index(a['category_id'])] = 1
+    np.testing.assert_array_equal(info['image_labels'], expected)
+    assert osp.isfile(info['img_path'])
+    unl = DATASETS.build(
+        dict(
+            type='ImageDataset',
+            data_root=toy_root,
+            ann_file='images/unlabeled',
+            pipeline=[]))
+    assert len(unl) == 8 and 'image_labels' not in unl.get_data_info(0)
