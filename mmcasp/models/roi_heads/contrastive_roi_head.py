@@ -1,6 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """PreDet's contrastive RoI head (CROI)."""
-from typing import List, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
