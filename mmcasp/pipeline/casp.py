@@ -30,7 +30,8 @@ from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
 
 __all__ = [
     'STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config',
-    'prepare_casp', 'predicts_masks', 'is_panoptic', 'loads_masks'
+    'prepare_casp', 'predicts_masks', 'is_panoptic', 'loads_masks',
+    'is_self_supervised'
 ]
 
 STAGES = ('labeler', 'pseudo', 'warmup', 'finetune', 'baseline', 'evaluate')
@@ -106,6 +107,16 @@ def loads_masks(cfg: Config) -> bool:
         and t.get('with_mask', False) for t in ds.get('pipeline', []))
 
 
+def is_self_supervised(cfg: Config) -> bool:
+    """Whether a stage config pretrains without boxes (PreDet on an
+    ``ImageDataset``): it trains on the unlabeled images and is not
+    evaluated."""
+    ds = cfg.train_dataloader.dataset
+    while 'dataset' in ds:
+        ds = ds.dataset
+    return ds.get('type') == 'ImageDataset'
+
+
 def _set_data(loader: ConfigDict,
               ann: str,
               img: str,
@@ -162,8 +173,14 @@ class CaspPipeline:
             for a PanopticFPN target), ``labeler``, ``pseudo``, ``warmup``,
             ``finetune`` (and optional ``baseline``). ``labeler.type`` is
             ``'detector'`` (default: a class-agnostic detector trained on
-            the labeled split) or ``'cam'`` (DAP: class activation maps of
-            an image classifier, boxes only; nothing is trained).
+            the labeled split), ``'cam'`` (DAP: class activation maps of
+            an image classifier, boxes only; nothing is trained) or
+            ``'none'`` (no pseudo labels: the warmup config pretrains on
+            the unlabeled images by itself, e.g. PreDet). With
+            ``pseudo.class_specific=True`` the labeler's classes are kept
+            (the papers' "Objects(P,S)" ablation; labeler and warmup
+            configs are then class-specific). ``method`` names the
+            finetuned model in the report.
         work_dir: Root of all stage folders.
         extra_evals: More ``dict(name, ann, img)`` evaluation sets.
         name: Prefix of the Runners' experiment names.
@@ -219,9 +236,9 @@ class CaspPipeline:
                 if not osp.exists(ev[key]):
                     problems.append(
                         f"eval set {ev['name']}: {ev[key]} does not exist")
-        if self.labeler_type not in ('detector', 'cam'):
-            problems.append(f'labeler.type: {self.labeler_type!r} is '
-                            "neither 'detector' nor 'cam'")
+        if self.labeler_type not in ('detector', 'cam', 'none'):
+            problems.append(f'labeler.type: {self.labeler_type!r} is not '
+                            "one of 'detector', 'cam', 'none'")
         stages = ['warmup', 'finetune']
         if self.labeler_type == 'detector':
             stages.insert(0, 'labeler')
@@ -244,6 +261,20 @@ class CaspPipeline:
                     'this config trains on masks; take a box-only detector '
                     '(e.g. configs/fcos/fcos-ca_r18w16_fpn_toy-12e_toy-'
                     'objects.py, FCOS or RetinaNet)')
+        selfsup = 'warmup' in configs and is_self_supervised(configs['warmup'])
+        if self.labeler_type == 'none' and 'warmup' in configs and \
+                not selfsup:
+            problems.append(
+                "warmup.config: labeler.type='none' (no pseudo labels) needs "
+                'a warmup that pretrains on images alone, e.g. configs/'
+                'predet/predet_r18w16_fpn_toy-6e_toy.py')
+        if self.labeler_type != 'none' and selfsup:
+            problems.append(
+                'warmup.config trains on images alone (PreDet): set '
+                "labeler=dict(type='none')")
+        if self.cfg.get('pseudo', {}).get('class_specific') and \
+                self.labeler_type != 'detector':
+            problems.append('pseudo.class_specific needs a detector labeler')
         if 'finetune' in configs and is_panoptic(configs['finetune'].model):
             for split in ('labeled', 'val'):
                 pan = data.get(split, {}).get('panoptic') or {}
@@ -298,7 +329,15 @@ class CaspPipeline:
                     train_img: str, class_specific: bool) -> Config:
         cfg = Config.fromfile(resolve_config(stage_cfg['config']))
         data = self.cfg.data
-        if class_specific and is_panoptic(cfg.model):
+        selfsup = is_self_supervised(cfg)
+        if selfsup:
+            # pretraining on images alone: no boxes to evaluate
+            _set_data(cfg.train_dataloader, train_ann, train_img)
+            for key in ('val_dataloader', 'test_dataloader', 'val_cfg',
+                        'test_cfg', 'val_evaluator', 'test_evaluator'):
+                cfg[key] = None
+            cfg.train_cfg.pop('val_interval', None)
+        elif class_specific and is_panoptic(cfg.model):
             _set_data(cfg.train_dataloader, data.labeled.panoptic.ann,
                       train_img, data.labeled.panoptic.seg)
             for loader in ('val_dataloader', 'test_dataloader'):
@@ -308,8 +347,10 @@ class CaspPipeline:
             _set_data(cfg.train_dataloader, train_ann, train_img)
             for loader in ('val_dataloader', 'test_dataloader'):
                 _set_data(cfg[loader], data.val.ann, data.val.img)
-        cfg.val_evaluator = _evaluators(data.val, class_specific, cfg.model)
-        cfg.test_evaluator = cfg.val_evaluator
+        if not selfsup:
+            cfg.val_evaluator = _evaluators(data.val, class_specific,
+                                            cfg.model)
+            cfg.test_evaluator = cfg.val_evaluator
         cfg.work_dir = self.stage_dir(stage)
         cfg.experiment_name = f'{self.name}_{stage}'
         cfg.visualizer.name = f'{self.name}_{stage}_visualizer'
@@ -318,7 +359,8 @@ class CaspPipeline:
         epochs = stage_cfg.get('epochs')
         if epochs:
             cfg.train_cfg.max_epochs = epochs
-            cfg.train_cfg.val_interval = epochs
+            if not selfsup:
+                cfg.train_cfg.val_interval = epochs
             for sched in cfg.param_scheduler:
                 if sched.get('type') == 'MultiStepLR':
                     sched['end'] = epochs
@@ -345,7 +387,9 @@ class CaspPipeline:
         t0 = time.time()
         runner = Runner.from_cfg(cfg)
         runner.train()
-        metrics = runner.test()  # computed on rank 0, broadcast to all
+        metrics = {}
+        if cfg.get('test_dataloader') is not None:
+            metrics = runner.test()  # computed on rank 0, broadcast to all
         ckpt = osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
         return self._mark_done(
             stage,
@@ -360,6 +404,8 @@ class CaspPipeline:
 
     # ------------------------------------------------------------- stages
     def run_labeler(self) -> dict:
+        if self.labeler_type == 'none':
+            return self._mark_done('labeler', dict(kind='none', wall_s=0.0))
         if self.labeler_type == 'cam':
             lab = self.cfg.labeler
             return self._mark_done(
@@ -371,8 +417,34 @@ class CaspPipeline:
                     wall_s=0.0))
         data = self.cfg.data
         cfg = self._runner_cfg('labeler', self.cfg.labeler, data.labeled.ann,
-                               data.labeled.img, False)
+                               data.labeled.img, self._class_specific)
         return self._train('labeler', cfg)
+
+    @property
+    def _class_specific(self) -> bool:
+        return bool(self.cfg.get('pseudo', {}).get('class_specific'))
+
+    def _labeled_categories(self, model) -> tuple:
+        """``(categories, category_ids)`` of class-specific pseudo labels:
+        the labeled split's categories, in the labeler's class order."""
+        with open(self.cfg.data.labeled.ann) as f:
+            cats = json.load(f)['categories']
+        by_name = {c['name']: c for c in cats}
+        classes = (getattr(model, 'dataset_meta', None)
+                   or {}).get('classes') or model.cfg.get('metainfo',
+                                                          {}).get('classes')
+        missing = [c for c in classes or () if c not in by_name]
+        if not classes or missing:
+            raise PipelineError(
+                'class-specific pseudo labels: the labeler\'s classes '
+                f'{missing or classes} are not categories of '
+                f'{self.cfg.data.labeled.ann}')
+        ids = [by_name[c]['id'] for c in classes]
+        return [
+            dict(
+                by_name[c], supercategory=by_name[c].get('supercategory', ''))
+            for c in classes
+        ], ids
 
     def _cam_predictor(self) -> CamPredictor:
         """DAP: the CAM labeler of ``labeler`` (class-agnostic boxes)."""
@@ -408,6 +480,8 @@ class CaspPipeline:
         labeler = self.done('labeler')
         if labeler is None:
             raise PipelineError('pseudo labels need the labeler stage')
+        if labeler.get('kind') == 'none':
+            return self._mark_done('pseudo', dict(kind='none', wall_s=0.0))
         t0 = time.time()
         pcfg = self.cfg.get('pseudo', {})
         data = self.cfg.data
@@ -427,8 +501,12 @@ class CaspPipeline:
                 labeler='detector',
                 checkpoint=labeler['checkpoint'],
                 model_config=labeler['config'],
-                delta=pcfg.get('delta', 0.2))
+                delta=pcfg.get('delta', 0.2),
+                class_specific=self._class_specific)
             categories = None
+            if self._class_specific:
+                categories, predictor.category_ids = \
+                    self._labeled_categories(predictor.model)
         out = osp.join(self.stage_dir('pseudo'), 'pseudo_labels.json')
         stats = run_pseudo_labeling(
             entries,
@@ -454,16 +532,23 @@ class CaspPipeline:
                 file=out,
                 stats=stats,
                 refused=dict(refused),
+                class_specific=self._class_specific,
                 wall_s=round(time.time() - t0, 1)))
 
     def run_warmup(self) -> dict:
         pseudo = self.done('pseudo')
         if pseudo is None:
             raise PipelineError('warmup needs the pseudo stage')
+        if pseudo.get('kind') == 'none':  # pretraining on the images alone
+            data = self.cfg.data
+            cfg = self._runner_cfg('warmup', self.cfg.warmup,
+                                   data.unlabeled.ann, data.unlabeled.img,
+                                   False)
+            return self._train('warmup', cfg)
         with open(pseudo['file']) as f:
             root = json.load(f)['info']['image_root']
         cfg = self._runner_cfg('warmup', self.cfg.warmup, pseudo['file'], root,
-                               False)
+                               self._class_specific)
         return self._train('warmup', cfg)
 
     def _finetune_cfg(self, stage: str, init_from: Optional[str]) -> Config:
@@ -528,8 +613,9 @@ class CaspPipeline:
                     for k, v in metrics.items()
                 }
         paths = _broadcast(
-            write_report(results, extra, osp.join(self.work_dir, 'report')
-                         ) if get_dist_info()[0] == 0 else None)
+            write_report(results, extra, osp.join(self.work_dir, 'report'),
+                         self.cfg.get('method')) if get_dist_info()[0] ==
+            0 else None)
         return self._mark_done(
             'evaluate',
             dict(extra=extra, report=paths, wall_s=round(time.time() - t0, 1)))

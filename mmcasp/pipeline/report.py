@@ -35,31 +35,46 @@ def _fmt(v) -> str:
 
 
 def results_rows(results: Dict[str, Optional[dict]],
-                 extra: Dict[str, dict]) -> List[dict]:
-    """One row per stage (and per extra evaluation set)."""
+                 extra: Dict[str, dict],
+                 method: Optional[str] = None) -> List[dict]:
+    """One row per stage (and per extra evaluation set).
+
+    ``method`` names the finetuned model's row (default from the labeler:
+    ``CaSP``, ``DAP`` for a CAM labeler, ``pretrain`` without pseudo
+    labels).
+    """
     rows = []
-    cam = (results.get('labeler') or {}).get('kind') == 'cam'
-    method = 'DAP' if cam else 'CaSP'
+    kind = (results.get('labeler') or {}).get('kind', 'detector')
+    cam = kind == 'cam'
+    method = method or {'cam': 'DAP', 'none': 'pretrain'}.get(kind, 'CaSP')
+    labels = (results.get('pseudo') or {}).get('class_specific')
     names = {
-        'labeler': 'labeler (CAM, DAP)' if cam else 'labeler (class-agnostic)',
-        'warmup': 'warmup on pseudo labels (class-agnostic)',
-        'baseline': 'baseline (plain init)',
-        'finetune': f'{method} (warmup -> finetune)'
+        'labeler':
+        'labeler (CAM, DAP)' if cam else
+        'labeler (class-specific)' if labels else 'labeler (class-agnostic)',
+        'warmup':
+        'warmup on pseudo labels (class-specific)'
+        if labels else 'pretraining without labels'
+        if kind == 'none' else 'warmup on pseudo labels (class-agnostic)',
+        'baseline':
+        'baseline (plain init)',
+        'finetune':
+        f'{method} (warmup -> finetune)'
     }
     for stage in ('labeler', 'warmup', 'baseline', 'finetune'):
         rec = results.get(stage)
-        if rec is None:
+        if rec is None or rec.get('kind') == 'none':
             continue
         m = rec.get('metrics', {})
         row = dict(
             method=names[stage],
             stage=stage,
-            eval_set='' if stage == 'labeler' and cam else 'val',
+            eval_set='val' if m else '',
             wall_s=rec.get('wall_s'))
         row.update(_metric_cells(m))
         rows.append(row)
     pseudo = results.get('pseudo')
-    if pseudo is not None:
+    if pseudo is not None and pseudo.get('kind') != 'none':
         st = pseudo['stats']
         rows.append(
             dict(
@@ -104,11 +119,13 @@ def write_table(rows: List[dict], out_dir: str, stem: str) -> Dict[str, str]:
     return paths
 
 
-def write_report(results: Dict[str, Optional[dict]], extra: Dict[str, dict],
-                 out_dir: str) -> Dict[str, str]:
+def write_report(results: Dict[str, Optional[dict]],
+                 extra: Dict[str, dict],
+                 out_dir: str,
+                 method: Optional[str] = None) -> Dict[str, str]:
     """Write ``results.{md,csv,json,png}`` under ``out_dir``; the JSON also
     holds every stage's record."""
-    rows = results_rows(results, extra)
+    rows = results_rows(results, extra, method)
     paths = write_table(rows, out_dir, 'results')
     with open(paths['json'], 'w') as f:
         json.dump(dict(rows=rows, stages=results, extra=extra), f, indent=1)

@@ -7,7 +7,7 @@ it, transposed there so that all of an image's masks are RLE-encoded by one
 pycocotools call.
 """
 from collections import Counter
-from typing import List, Optional, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -34,13 +34,17 @@ def encode_masks(masks: torch.Tensor) -> List[dict]:
     return rles
 
 
-def select_instances(bboxes: ArrayLike,
-                     scores: ArrayLike,
-                     masks: Optional[ArrayLike] = None,
-                     delta: float = 0.2,
-                     max_per_image: int = 100,
-                     min_size: float = 0.,
-                     category_id: int = 1) -> Tuple[List[dict], Counter]:
+def select_instances(
+    bboxes: ArrayLike,
+    scores: ArrayLike,
+    masks: Optional[ArrayLike] = None,
+    delta: float = 0.2,
+    max_per_image: int = 100,
+    min_size: float = 0.,
+    category_id: int = 1,
+    labels: Optional[ArrayLike] = None,
+    category_ids: Optional[Sequence[int]] = None
+) -> Tuple[List[dict], Counter]:
     """Apply CaSP's rules to one image's predictions.
 
     Args:
@@ -53,7 +57,12 @@ def select_instances(bboxes: ArrayLike,
         min_size: Drop boxes whose width or height is below this (pixels);
             at least 1, since mmdet's COCO loading drops boxes under one
             pixel, which would silently lose the label in training.
-        category_id: Category id written for every instance.
+        category_id: Category id written for every instance
+            (class-agnostic pseudo labels).
+        labels: (N, ) class indices of the predictions, with
+            ``category_ids`` (class index -> category id): class-specific
+            pseudo labels (the papers' "Objects(P,S)" ablation) instead of
+            ``category_id``.
 
     Returns:
         tuple: instances ``dict(bbox=[x, y, w, h], score, category_id[,
@@ -87,12 +96,16 @@ def select_instances(bboxes: ArrayLike,
     if masks is not None:
         rles = encode_masks(masks[idx])
         areas = area[idx].cpu().numpy() if len(masks) else []
+    cats = [category_id] * len(idx)
+    if labels is not None and category_ids is not None:
+        lab = torch.as_tensor(labels, device=scores.device)[idx].cpu()
+        cats = [int(category_ids[int(c)]) for c in lab]
     out = []
     for i in range(len(idx)):
         inst = dict(
             bbox=xyxy_to_xywh(boxes[i]),
             score=float(kept_scores[i]),
-            category_id=category_id)
+            category_id=cats[i])
         if rles is not None:
             inst['segmentation'] = rles[i]
             inst['area'] = float(areas[i])

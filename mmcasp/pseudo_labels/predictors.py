@@ -47,8 +47,9 @@ def inference_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
 def _as_dict(pred) -> dict:
     """mmdet ``pred_instances`` -> dict of tensors, left on their device."""
     out = dict(bboxes=pred.bboxes, scores=pred.scores)
-    if 'masks' in pred:
-        out['masks'] = pred.masks
+    for key in ('masks', 'labels'):
+        if key in pred:
+            out[key] = getattr(pred, key)
     return out
 
 
@@ -74,6 +75,9 @@ class DetectorPredictor:
         flip_iou: NMS IoU when merging flipped predictions.
         fp16: Autocast to fp16 on GPU.
         scope: Registry scope to build the pipeline in.
+        category_ids: Class index -> category id: write the model's classes
+            (class-specific pseudo labels). Default: one ``object``
+            category (id 1), CaSP's class-agnostic labels.
     """
 
     def __init__(self,
@@ -85,7 +89,12 @@ class DetectorPredictor:
                  flip: bool = False,
                  flip_iou: float = 0.6,
                  fp16: bool = False,
-                 scope: str = 'mmcasp') -> None:
+                 scope: str = 'mmcasp',
+                 category_ids: Optional[Sequence[int]] = None) -> None:
+        if flip and category_ids is not None:
+            raise ValueError('flip TTA merges class-agnostically: use it '
+                             'with class-agnostic pseudo labels only')
+        self.category_ids = category_ids
         self.model = model.eval()
         with DefaultScope.overwrite_default_scope(scope):
             self.pipeline = Compose(inference_pipeline(test_pipeline))
@@ -152,7 +161,9 @@ class DetectorPredictor:
                     pred.get('masks'),
                     delta=self.delta,
                     max_per_image=self.max_per_image,
-                    min_size=self.min_size))
+                    min_size=self.min_size,
+                    labels=pred.get('labels'),
+                    category_ids=self.category_ids))
         if self.timings is not None:
             self.timings['postprocess_s'] += time.perf_counter() - t1
             self.timings['images'] += len(items)

@@ -1,0 +1,83 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Pipeline variants of the benchmark: class-specific pseudo labels (the
+papers' Objects(P,S) ablation) and PreDet pretraining as the warmup."""
+import json
+import os.path as osp
+
+import pytest
+
+from mmcasp.pipeline import CaspPipeline, PipelineError
+from tests.test_pipeline.test_casp import FAST, TOY_CFG, _casp
+
+SPECIFIC = 'configs/condinst/condinst_r18w16_fpn_toy-12e_toy.py'
+PREDET = 'configs/predet/predet_r18w16_fpn_toy-6e_toy.py'
+PREDET_FAST = {
+    'train_dataloader.batch_size': 4,
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'default_hooks.logger.interval': 1,
+}
+
+
+@pytest.mark.slow
+def test_class_specific_pseudo_labels(toy_root, tmp_path):
+    casp = _casp(toy_root)
+    casp['labeler']['config'] = SPECIFIC
+    casp['warmup'] = dict(
+        config=SPECIFIC,
+        epochs=1,
+        cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0}))
+    casp['pseudo'].update(class_specific=True, delta=0.001)  # 1 epoch
+    out = CaspPipeline(
+        casp, str(tmp_path / 'cs'),
+        name='t_cs').run(['labeler', 'pseudo', 'warmup'])
+    pseudo = json.load(open(out['pseudo']['file']))
+    labeled = json.load(
+        open(osp.join(toy_root, 'annotations', 'instances_labeled.json')))
+    assert pseudo['categories'] == [
+        dict(c, supercategory=c.get('supercategory', ''))
+        for c in labeled['categories']
+    ]
+    ids = {c['id'] for c in labeled['categories']}
+    assert {a['category_id'] for a in pseudo['annotations']} <= ids
+    assert pseudo['info']['class_specific'] is True
+    # class-specific and class-agnostic AP of the labeler and the warmup
+    for stage in ('labeler', 'warmup'):
+        assert 'coco/bbox_mAP' in out[stage]['metrics'], stage
+        assert 'agnostic/bbox_mAP' in out[stage]['metrics'], stage
+
+
+@pytest.mark.slow
+def test_predet_as_the_warmup(toy_root, tmp_path):
+    casp = _casp(toy_root)
+    casp['labeler'] = dict(type='none')
+    casp['warmup'] = dict(config=PREDET, epochs=1, cfg_options=PREDET_FAST)
+    casp['finetune']['parts'] = ['backbone', 'neck']
+    casp['method'] = 'PreDet'
+    out = CaspPipeline(casp, str(tmp_path / 'pd'), name='t_pd').run()
+    assert out['pseudo']['kind'] == 'none'
+    assert osp.isfile(out['warmup']['checkpoint'])
+    assert out['warmup']['metrics'] == {}
+    assert 'coco/bbox_mAP' in out['finetune']['metrics']
+    md = open(out['evaluate']['report']['md']).read()
+    assert 'PreDet (warmup -> finetune)' in md
+    assert 'pretraining without labels' in md
+
+
+def test_variant_misconfigurations_stop_early(toy_root, tmp_path):
+    casp = _casp(toy_root)
+    casp['labeler'] = dict(type='none')  # but a box-trained warmup
+    with pytest.raises(PipelineError, match="labeler.type='none'"):
+        CaspPipeline(casp, str(tmp_path / 'a')).run()
+    casp = _casp(toy_root)
+    casp['warmup'] = dict(config=PREDET, epochs=1)  # but a detector labeler
+    with pytest.raises(PipelineError, match='images alone'):
+        CaspPipeline(casp, str(tmp_path / 'b')).run()
+    casp = _casp(toy_root)
+    casp['labeler'] = dict(type='cam')
+    casp['warmup']['config'] = 'configs/fcos/' \
+        'fcos-ca_r18w16_fpn_toy-12e_toy-objects.py'
+    casp['pseudo']['class_specific'] = True
+    with pytest.raises(PipelineError, match='class_specific'):
+        CaspPipeline(casp, str(tmp_path / 'c')).run()
+    assert TOY_CFG and FAST
