@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_train.sh CONFIG NUM_PROCS [train.py options]
+# SCRIPT=casp.py runs another tool the same way (see tools/dist_casp.sh).
 # On CPU the processes use the gloo backend (set by mmengine's env_cfg).
 CONFIG=$1
 GPUS=$2
@@ -14,6 +15,6 @@ python -m torch.distributed.run \
     --master_addr=$MASTER_ADDR \
     --nproc_per_node=$GPUS \
     --master_port=$PORT \
-    "$(dirname "$0")/train.py" \
+    "$(dirname "$0")/${SCRIPT:-train.py}" \
     "$CONFIG" \
     --launcher pytorch "${@:3}"

@@ -1,26 +1,6 @@
 #!/usr/bin/env bash
 # Usage: GPUS=16 bash tools/slurm_casp.sh PARTITION JOB_NAME CONFIG WORK_DIR [casp.py options]
-# The whole pipeline as one slurm job; finished stages are skipped when the
-# job is requeued or submitted again.
-set -x
-
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-WORK_DIR=$4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PY_ARGS=${@:5}
-
-srun -p "${PARTITION}" \
-    --job-name="${JOB_NAME}" \
-    --gres=gpu:"${GPUS_PER_NODE}" \
-    --ntasks="${GPUS}" \
-    --ntasks-per-node="${GPUS_PER_NODE}" \
-    --cpus-per-task="${CPUS_PER_TASK}" \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    python -u "$(dirname "$0")/casp.py" "${CONFIG}" --work-dir="${WORK_DIR}" \
-    --launcher="slurm" ${PY_ARGS}
+# The whole pipeline as one slurm job (tools/slurm_train.sh running
+# tools/casp.py); finished stages are skipped when the job is requeued or
+# submitted again.
+SCRIPT=casp.py exec bash "$(dirname "$0")/slurm_train.sh" "$@"

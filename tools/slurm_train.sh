@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: GPUS=16 bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py options]
+# SCRIPT=casp.py runs another tool the same way (see tools/slurm_casp.sh).
 set -x
 
 PARTITION=$1
@@ -20,5 +21,5 @@ srun -p "${PARTITION}" \
     --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u "$(dirname "$0")/train.py" "${CONFIG}" --work-dir="${WORK_DIR}" \
+    python -u "$(dirname "$0")/${SCRIPT:-train.py}" "${CONFIG}" --work-dir="${WORK_DIR}" \
     --launcher="slurm" ${PY_ARGS}

@@ -1,64 +1,19 @@
 # Tiny class-agnostic FCOS (boxes only) for CPU: the same ResNet-18 (16 base
-# channels) + 64-channel FPN (P3-P7) as the toy CondInst, so its backbone,
-# neck and box head transfer into the toy CondInst. DAP's CAM pseudo labels
-# have no masks: this is the toy warmup detector of the DAP pipeline.
-_base_ = '../condinst/condinst-ca_r18w16_fpn_toy-12e_toy-objects.py'
+# channels) + 64-channel FPN (P3-P7) and box head as the toy CondInst, so its
+# backbone, neck and box head transfer into the toy CondInst. DAP's CAM
+# pseudo labels have no masks: this is the toy warmup detector of the DAP
+# pipeline.
+_base_ = [
+    '../_base_/models/fcos-ca_r50_fpn.py',
+    '../_base_/datasets/toy_class_agnostic_instance.py',
+    '../_base_/schedules/schedule_toy-12e.py', '../_base_/default_runtime.py'
+]
 
 model = dict(
-    _delete_=True,
-    type='FCOS',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=16,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None),
-    neck=dict(
-        type='FPN',
-        in_channels=[16, 32, 64, 128],
-        out_channels=64,
-        start_level=1,
-        add_extra_convs='on_output',
-        num_outs=5,
-        relu_before_extra_convs=True),
-    bbox_head=dict(
-        type='FCOSHead',
-        num_classes=1,
-        in_channels=64,
-        stacked_convs=2,
-        feat_channels=64,
-        strides=[8, 16, 32, 64, 128],
-        norm_on_bbox=True,
-        centerness_on_reg=True,
-        dcn_on_last_conv=False,
-        center_sampling=True,
-        conv_bias=True,
-        loss_cls=dict(
-            type='FocalLoss',
-            use_sigmoid=True,
-            gamma=2.0,
-            alpha=0.25,
-            loss_weight=1.0),
-        loss_bbox=dict(type='GIoULoss', loss_weight=1.0),
-        loss_centerness=dict(
-            type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
-    test_cfg=dict(
-        nms_pre=1000,
-        min_bbox_size=0,
-        score_thr=0.05,
-        nms=dict(type='nms', iou_threshold=0.6),
-        max_per_img=100))
+    backbone=dict(depth=18, base_channels=16, frozen_stages=-1,
+                  norm_eval=False),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
+    bbox_head=dict(in_channels=64, feat_channels=64, stacked_convs=2))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -82,3 +37,5 @@ val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(metric='bbox')
 test_evaluator = val_evaluator
+default_hooks = dict(logger=dict(interval=10))
+log_processor = dict(window_size=10)

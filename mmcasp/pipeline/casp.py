@@ -424,7 +424,7 @@ class CaspPipeline:
     def _class_specific(self) -> bool:
         return bool(self.cfg.get('pseudo', {}).get('class_specific'))
 
-    def _labeled_categories(self, model) -> tuple:
+    def labeled_categories(self, model) -> tuple:
         """``(categories, category_ids)`` of class-specific pseudo labels:
         the labeled split's categories, in the labeler's class order."""
         with open(self.cfg.data.labeled.ann) as f:
@@ -463,7 +463,8 @@ class CaspPipeline:
             class_agnostic=True,
             min_score=lab.get('min_score', 0.))
 
-    def _detector_predictor(self, labeler: dict) -> DetectorPredictor:
+    def detector_predictor(self, labeler: dict) -> DetectorPredictor:
+        """The pseudo labeler of a finished ``labeler`` stage record."""
         from mmcasp.apis import load_detector
         pcfg = self.cfg.get('pseudo', {})
         cfg = Config.fromfile(labeler['config'])
@@ -496,7 +497,7 @@ class CaspPipeline:
                 checkpoint=labeler.get('classifier_checkpoint'))
             categories = [dict(id=1, name='object', supercategory='object')]
         else:
-            predictor = self._detector_predictor(labeler)
+            predictor = self.detector_predictor(labeler)
             info = dict(
                 labeler='detector',
                 checkpoint=labeler['checkpoint'],
@@ -506,7 +507,7 @@ class CaspPipeline:
             categories = None
             if self._class_specific:
                 categories, predictor.category_ids = \
-                    self._labeled_categories(predictor.model)
+                    self.labeled_categories(predictor.model)
         out = osp.join(self.stage_dir('pseudo'), 'pseudo_labels.json')
         stats = run_pseudo_labeling(
             entries,

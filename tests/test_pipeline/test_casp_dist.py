@@ -4,6 +4,7 @@ the middle of a training stage, then run again."""
 import json
 import os
 import os.path as osp
+import re
 import signal
 import socket
 import subprocess
@@ -24,6 +25,18 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def _run(cmd):
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        cwd=REPO_ROOT,
+        timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return proc
 
 
 def _write_config(path, casp) -> str:
@@ -52,16 +65,19 @@ def _same_labels(a, b):
 def test_stages_under_two_processes(toy_root, tmp_path):
     cfg = _write_config(tmp_path / 'pipe.py', _casp(toy_root))
     work = tmp_path / 'dist'
+    # as users launch it: tools/dist_casp.sh (torch.distributed.run)
     proc = subprocess.run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-        '--master_port',
-        str(_free_port()), CASP, cfg, '--work-dir',
-        str(work), '--data-root', toy_root, '--launcher', 'pytorch',
-        '--stages', 'labeler', 'pseudo', 'warmup'
+        'bash',
+        osp.join(REPO_ROOT, 'tools', 'dist_casp.sh'), cfg, '2', '--work-dir',
+        str(work), '--data-root', toy_root, '--stages', 'labeler', 'pseudo',
+        'warmup'
     ],
                           capture_output=True,
                           text=True,
-                          env=subprocess_env(),
+                          env=subprocess_env(
+                              PORT=str(_free_port()),
+                              PATH=osp.dirname(sys.executable) + os.pathsep +
+                              os.environ.get('PATH', '')),
                           cwd=REPO_ROOT,
                           timeout=300)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
@@ -109,14 +125,22 @@ def test_killed_stage_resumes_and_finished_stages_are_skipped(
         env=subprocess_env(),
         cwd=REPO_ROOT,
         start_new_session=True)
-    first = work / 'labeler' / 'epoch_2.pth'
+    # mmengine names the last complete checkpoint in last_checkpoint
+    last = work / 'labeler' / 'last_checkpoint'
+
+    def saved_epoch():
+        text = last.read_text().strip() if last.exists() else ''
+        m = re.search(r'epoch_(\d+)\.pth$', text)
+        return int(m.group(1)) if m else 0
+
     deadline = time.time() + 300
-    while not first.exists() and proc.poll() is None and \
+    while saved_epoch() < 2 and proc.poll() is None and \
             time.time() < deadline:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)  # as a pre-empted job dies
     proc.wait()
-    assert first.exists(), 'the labeler never wrote a checkpoint'
+    killed_at = saved_epoch()
+    assert killed_at >= 2, 'the labeler never wrote a checkpoint'
     assert not (work / 'labeler' / 'done.json').exists(), \
         'killed too late: the stage had finished'
 
@@ -134,8 +158,12 @@ def test_killed_stage_resumes_and_finished_stages_are_skipped(
         open(osp.join(dp, f)).read() for dp, _, fs in os.walk(work / 'labeler')
         for f in fs if f.endswith('.log')
     ]
-    assert any('resumed epoch: 2' in t or 'resumed epoch: 3' in t
-               for t in logs), 'the re-run did not resume the checkpoint'
+    resumed = [
+        int(m) for t in logs for m in re.findall(r'resumed epoch: (\d+)', t)
+    ]
+    assert resumed and resumed[0] >= killed_at, \
+        'the re-run did not resume the last checkpoint'
+    assert 'Epoch(train) [1]' not in again.stdout + again.stderr
 
     third = subprocess.run(
         cmd,

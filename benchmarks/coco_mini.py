@@ -1,0 +1,350 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Does detection-aware pretraining help on real images? COCO-mini
+benchmark of baseline, CaSP, class-specific pseudo labels, DAP and PreDet.
+
+    python benchmarks/coco_mini.py --data-root ../shared/data/coco-mini \\
+        --profile gpu --seeds 0 1 2 [--methods casp dap ...] \\
+        [--eval-set NAME ANN.json IMG_DIR ...] [--work-dir DIR]
+
+Every method finetunes the same class-specific CondInst (ImageNet
+EfficientNet-Lite0 + FPN, 80 classes) on the 100 labeled images with the
+same schedule; they differ in what it starts from:
+
+- ``baseline``: the ImageNet backbone (random FPN and heads);
+- ``casp``: class-agnostic labeler on labeled -> pseudo labels on the
+  unlabeled images (delta 0.2) -> warmup -> finetune (backbone, neck,
+  heads);
+- ``casp-cs``: the same with the 80 classes kept by labeler, pseudo labels
+  and warmup (the papers' Objects(P,S) ablation); classifier copied;
+- ``dap``: CAM boxes of the ImageNet EfficientNet-Lite0 classifier on the
+  unlabeled images -> box-only FCOS warmup -> finetune (backbone, neck, box
+  head);
+- ``predet``: PreDet on the unlabeled images -> finetune (backbone, neck).
+
+Each (method, seed) is a :class:`~mmcasp.pipeline.CaspPipeline` under
+``<work-dir>/seed<S>/<method>/`` (every stage keeps its checkpoints and
+config, so the models can be scored later on sets they never saw); the
+baseline is shared by all methods of a seed. Re-running skips finished
+stages. The labelers' pseudo labels on val are scored against val's
+ground truth (class-agnostic, and class-specific for ``casp-cs``): the
+pseudo-vs-ground-truth gap. Results: ``<work-dir>/benchmark.{md,json}``
+(mean ± std over seeds), copied to ``--out`` when given.
+
+Profiles: ``gpu`` (512 px, the configs' widths, 24/12/24 epochs) is the
+one for an H100; ``cpu`` (192 px, 64-channel FPN and heads, 3/1/3 epochs)
+only shows that every method runs end to end on 2 CPU cores in about 40
+minutes: its schedules are far too short for the numbers to compare
+methods (see docs/benchmarks.md).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import statistics
+import sys
+import time
+
+from mmengine.config import Config
+
+HERE = osp.dirname(osp.abspath(__file__))
+sys.path.insert(0, osp.dirname(HERE))
+
+import mmcasp  # noqa: E402,F401
+from mmcasp.pipeline import CaspPipeline, write_table  # noqa: E402
+
+METHODS = ('baseline', 'casp', 'casp-cs', 'dap', 'predet')
+CONFIGS = dict(
+    ca=osp.join(HERE, 'configs',
+                'condinst-ca_effl0_fpn_36e_coco-mini-objects.py'),
+    cs=osp.join(HERE, 'configs', 'condinst_effl0_fpn_36e_coco-mini.py'),
+    fcos=osp.join(HERE, 'configs',
+                  'fcos-ca_effl0_fpn_36e_coco-mini-objects.py'),
+    predet=osp.join(
+        osp.dirname(HERE), 'configs', 'predet',
+        'predet_effl0_fpn_3e_coco-mini-unlabeled.py'))
+PROFILES = dict(
+    gpu=dict(
+        size=512,
+        width=None,
+        batch=8,
+        workers=4,
+        epochs=dict(labeler=24, warmup=12, finetune=24, predet=6),
+        cam_scales=[288, 576],
+        predet_size=224),
+    cpu=dict(
+        size=192,
+        width=64,
+        batch=4,
+        workers=2,
+        epochs=dict(labeler=3, warmup=1, finetune=3, predet=1),
+        cam_scales=[192],
+        predet_size=128))
+
+
+def _rescale(pipeline: list, factor: float) -> None:
+    for t in pipeline:
+        if 'scale' in t and isinstance(t['scale'], (tuple, list)):
+            t['scale'] = tuple(int(round(s * factor)) for s in t['scale'])
+        if 'scales' in t:
+            t['scales'] = [
+                tuple(int(round(s * factor)) for s in sc) for sc in t['scales']
+            ]
+
+
+def scaled_config(src: str, dst: str, profile: dict) -> str:
+    """Write ``src`` adapted to a profile (input size, widths, batch) to
+    ``dst``: the stage configs the pipelines run."""
+    cfg = Config.fromfile(src)
+    factor = profile['size'] / 512.
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(loader) is None:
+            continue
+        cfg[loader].batch_size = profile['batch']
+        cfg[loader].num_workers = profile['workers']
+        cfg[loader].persistent_workers = profile['workers'] > 0
+        _rescale(cfg[loader].dataset.pipeline, factor)
+    m = cfg.model
+    if m.type == 'PreDet':
+        for t in cfg.train_dataloader.dataset.pipeline:
+            if t['type'] == 'TwoViews':
+                t['out_size'] = (profile['predet_size'], ) * 2
+    elif profile['width']:
+        w = profile['width']
+        m.neck.out_channels = w
+        m.bbox_head.update(in_channels=w, feat_channels=w, stacked_convs=2)
+        if 'mask_head' in m:
+            m.mask_head.mask_feature_head.update(
+                in_channels=w, feat_channels=w // 2, num_stacked_convs=2)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    os.makedirs(osp.dirname(dst), exist_ok=True)
+    cfg.dump(dst)
+    return dst
+
+
+def method_casp(method: str, cfgs: dict, profile: dict, data: dict,
+                seed: int) -> dict:
+    """The pipeline settings of one method."""
+    ep = profile['epochs']
+    pseudo = dict(
+        delta=0.2,
+        max_per_image=100,
+        batch_size=profile['batch'],
+        num_workers=profile['workers'])
+    finetune = dict(
+        config=cfgs['cs'],
+        epochs=ep['finetune'],
+        parts=['backbone', 'neck', 'head', 'mask_head'],
+        classifier='random')
+    casp = dict(data=data, seed=seed, pseudo=pseudo, finetune=finetune)
+    if method in ('baseline', 'casp'):
+        casp.update(
+            method='CaSP',
+            labeler=dict(config=cfgs['ca'], epochs=ep['labeler']),
+            warmup=dict(config=cfgs['ca'], epochs=ep['warmup']))
+    elif method == 'casp-cs':
+        casp.update(
+            method='CaSP, class-specific pseudo labels',
+            labeler=dict(config=cfgs['cs'], epochs=ep['labeler']),
+            warmup=dict(config=cfgs['cs'], epochs=ep['warmup']))
+        casp['pseudo'] = dict(pseudo, class_specific=True)
+        casp['finetune'] = dict(finetune, classifier='copy')
+    elif method == 'dap':
+        casp.update(
+            method='DAP',
+            labeler=dict(type='cam', scales=profile['cam_scales'], top_k=1),
+            warmup=dict(config=cfgs['fcos'], epochs=ep['warmup']))
+        casp['finetune'] = dict(finetune, parts=['backbone', 'neck', 'head'])
+    elif method == 'predet':
+        casp.update(
+            method='PreDet',
+            labeler=dict(type='none'),
+            warmup=dict(config=cfgs['predet'], epochs=ep['predet']))
+        casp['finetune'] = dict(finetune, parts=['backbone', 'neck'])
+    else:
+        raise ValueError(f'unknown method {method}; {METHODS}')
+    return casp
+
+
+def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
+    """Label val with the method's labeler (delta as in the pipeline) and
+    score the labels against val's ground truth."""
+    from mmcasp.pseudo_labels import (collect_images, evaluate_pseudo_labels,
+                                      run_pseudo_labeling)
+    labeler = pipe.done('labeler')
+    if labeler is None or labeler.get('kind') in ('cam', 'none'):
+        return {}
+    data = pipe.cfg.data
+    out = osp.join(out_dir, 'val_pseudo_labels.json')
+    predictor = pipe.detector_predictor(labeler)
+    categories = None
+    class_specific = bool(pipe.cfg.pseudo.get('class_specific'))
+    if class_specific:
+        categories, predictor.category_ids = pipe.labeled_categories(
+            predictor.model)
+    if not osp.isfile(out):
+        entries, _, _ = collect_images(data.val.ann, data.val.img)
+        run_pseudo_labeling(
+            entries,
+            predictor,
+            out,
+            prepare=predictor.prepare,
+            batch_size=8,
+            num_workers=0,
+            categories=categories,
+            drop_empty=False,
+            show_progress=False)
+    pseudo = json.load(open(out))
+    gt = json.load(open(data.val.ann))
+    res = {
+        'agnostic':
+        evaluate_pseudo_labels(
+            pseudo, gt, class_agnostic=True, iou_types=('bbox', ))
+    }
+    if class_specific:
+        res['specific'] = evaluate_pseudo_labels(
+            pseudo, gt, class_agnostic=False, iou_types=('bbox', ))
+    return res
+
+
+def _mean_std(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    if len(values) == 1:
+        return f'{values[0]:.3f}'
+    return f'{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}'
+
+
+def aggregate(per_run: dict, methods, seeds) -> list:
+    """One row per method: mean ± std over seeds."""
+    rows = []
+    for method in methods:
+        runs = [per_run.get((method, s)) for s in seeds]
+        runs = [r for r in runs if r]
+        if not runs:
+            continue
+        stage = 'baseline' if method == 'baseline' else 'finetune'
+
+        def m(stage_, key, runs=runs):
+            return [((r['stages'].get(stage_) or {}).get('metrics')
+                     or {}).get(key) for r in runs]
+
+        row = dict(method=method, seeds=len(runs))
+        row['AP^det'] = _mean_std(m(stage, 'coco/bbox_mAP'))
+        row['AP^seg'] = _mean_std(m(stage, 'coco/segm_mAP'))
+        row['AP50^det'] = _mean_std(m(stage, 'coco/bbox_mAP_50'))
+        if method != 'baseline':
+            row['labeler AP^det-a'] = _mean_std(
+                m('labeler', 'agnostic/bbox_mAP'))
+            row['warmup AP^det-a'] = _mean_std(
+                m('warmup', 'agnostic/bbox_mAP'))
+            row['pseudo labels/img'] = _mean_std([
+                ((r['stages'].get('pseudo') or {}).get('stats')
+                 or {}).get('labels_per_image_mean') for r in runs
+            ])
+            row['val pseudo AP (agnostic)'] = _mean_std(
+                [r['gap'].get('agnostic', {}).get('bbox_AP') for r in runs])
+            row['val pseudo AP (specific)'] = _mean_std(
+                [r['gap'].get('specific', {}).get('bbox_AP') for r in runs])
+        for name in sorted({n for r in runs for n in r['extra']}):
+            row[f'{name} AP^det'] = _mean_std([
+                r['extra'].get(name, {}).get(stage, {}).get('coco/bbox_mAP')
+                for r in runs
+            ])
+        row['wall_s (mean)'] = round(
+            statistics.mean(r['wall_s'] for r in runs), 1)
+        rows.append(row)
+    return rows
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--data-root', default='../shared/data/coco-mini')
+    p.add_argument('--work-dir', default='work_dirs/bench_coco_mini')
+    p.add_argument('--profile', choices=sorted(PROFILES), default='gpu')
+    p.add_argument(
+        '--methods', nargs='+', choices=METHODS, default=list(METHODS))
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    p.add_argument(
+        '--eval-set',
+        nargs=3,
+        action='append',
+        default=[],
+        metavar=('NAME', 'ANN', 'IMG_DIR'),
+        help='another COCO-format evaluation set (repeatable)')
+    p.add_argument('--out', help='copy benchmark.md/json here (a stem)')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    root = osp.abspath(args.data_root)
+    ann = osp.join(root, 'annotations')
+    data = dict(
+        labeled=dict(
+            ann=osp.join(ann, 'labeled.json'), img=osp.join(root, 'images')),
+        unlabeled=dict(
+            ann=osp.join(ann, 'unlabeled.json'), img=osp.join(root, 'images')),
+        val=dict(ann=osp.join(ann, 'val.json'), img=osp.join(root, 'images')))
+    for split in data.values():
+        for path in split.values():
+            if not osp.exists(path):
+                sys.exit(f'error: {path} does not exist (--data-root)')
+    work = osp.abspath(args.work_dir)
+    profile = PROFILES[args.profile]
+    cfgs = {
+        k: scaled_config(v, osp.join(work, 'configs', osp.basename(v)),
+                         profile)
+        for k, v in CONFIGS.items()
+    }
+    evals = [
+        dict(name=n, ann=osp.abspath(a), img=osp.abspath(i))
+        for n, a, i in args.eval_set
+    ]
+    per_run = {}
+    for seed in args.seeds:
+        base_dir = osp.join(work, f'seed{seed}', 'baseline')
+        for method in args.methods:
+            t0 = time.time()
+            casp = method_casp(method, cfgs, profile, data, seed)
+            run_dir = osp.join(work, f'seed{seed}', method)
+            pipe = CaspPipeline(
+                casp,
+                run_dir,
+                evals,
+                name=f'{method}_s{seed}',
+                stage_dirs=dict(baseline=base_dir))
+            stages = ['baseline', 'evaluate'] if method == 'baseline' \
+                else None
+            out = pipe.run(stages)
+            gap = pseudo_vs_gt(pipe, run_dir) if method != 'baseline' \
+                else {}
+            per_run[(method, seed)] = dict(
+                stages=out,
+                extra=(out.get('evaluate') or {}).get('extra', {}),
+                gap=gap,
+                wall_s=round(time.time() - t0, 1))
+    rows = aggregate(per_run, args.methods, args.seeds)
+    paths = write_table(rows, work, 'benchmark')
+    raw = {f'{m}/seed{s}': v for (m, s), v in per_run.items()}
+    with open(osp.join(work, 'benchmark_runs.json'), 'w') as f:
+        json.dump(
+            dict(
+                profile=args.profile,
+                settings=profile,
+                seeds=args.seeds,
+                rows=rows,
+                runs=raw),
+            f,
+            indent=1,
+            default=str)
+    print(open(paths['md']).read())
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        shutil.copy(paths['md'], args.out + '.md')
+        shutil.copy(osp.join(work, 'benchmark_runs.json'), args.out + '.json')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,141 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Training speed and peak memory: class-agnostic CondInst vs mmdet's stock
+CondInst, same backbone (ImageNet EfficientNet-Lite0), FPN and input, with
+AMP off and on (AMP on GPU only).
+
+    python benchmarks/train_speed.py --data-root ../shared/data/coco-mini \\
+        [--iters 30] [--warmup 5] [--batch 8] [--size 512] [--out FILE.json]
+
+Each model runs its config's real training step (``model.train_step`` with
+mmengine's ``OptimWrapper`` / ``AmpOptimWrapper``) on batches of the
+labeled COCO-mini images from its config's training pipeline (multi-scale
+resize, flip), loaded by a DataLoader with ``--workers`` processes.
+Reported: images/s over ``--iters`` timed steps after ``--warmup``, the
+share of time spent waiting for data, and peak memory (CUDA: max
+allocated; CPU: the process's peak resident set).
+"""
+import argparse
+import json
+import os.path as osp
+import resource
+import sys
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+from torch.utils.data import DataLoader
+
+HERE = osp.dirname(osp.abspath(__file__))
+sys.path.insert(0, osp.dirname(HERE))
+
+import mmcasp  # noqa: E402,F401
+from mmcasp.registry import DATASETS, MODELS  # noqa: E402
+from mmcasp.utils import register_all_modules  # noqa: E402
+
+MODELS_UNDER_TEST = {
+    'class-agnostic CondInst (mmcasp)':
+    osp.join(HERE, 'configs',
+             'condinst-ca_effl0_fpn_36e_coco-mini-objects.py'),
+    'CondInst (mmdet, 80 classes)':
+    osp.join(HERE, 'configs', 'condinst_effl0_fpn_36e_coco-mini.py'),
+}
+
+
+def _cycle(loader):
+    while True:
+        yield from loader
+
+
+def measure(config: str, args, amp: bool, device: str) -> dict:
+    cfg = Config.fromfile(config)
+    root = osp.abspath(args.data_root) + '/'
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.data_root = root
+    factor = args.size / 512.
+    for t in ds_cfg.pipeline:
+        if 'scales' in t:
+            t['scales'] = [
+                tuple(int(s * factor) for s in sc) for sc in t['scales']
+            ]
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        dataset = DATASETS.build(ds_cfg)
+        model = MODELS.build(cfg.model).to(device)
+        model.init_weights()
+        optim_cfg = dict(cfg.optim_wrapper)
+        if amp:
+            optim_cfg.update(type='AmpOptimWrapper', loss_scale='dynamic')
+        optim = build_optim_wrapper(model, optim_cfg)
+    model.train()
+    loader = DataLoader(
+        dataset,
+        batch_size=args.batch,
+        shuffle=True,
+        num_workers=args.workers,
+        collate_fn=pseudo_collate,
+        drop_last=True,
+        persistent_workers=args.workers > 0)
+    batches = _cycle(loader)
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+
+    def sync():
+        if device == 'cuda':
+            torch.cuda.synchronize()
+
+    for _ in range(args.warmup):
+        model.train_step(next(batches), optim)
+    sync()
+    wait = 0.
+    t0 = time.perf_counter()
+    for _ in range(args.iters):
+        td = time.perf_counter()
+        data = next(batches)
+        wait += time.perf_counter() - td
+        model.train_step(data, optim)
+    sync()
+    elapsed = time.perf_counter() - t0
+    peak = (
+        torch.cuda.max_memory_allocated() / 2**20 if device == 'cuda' else
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return dict(
+        images_per_s=round(args.iters * args.batch / elapsed, 2),
+        data_wait_share=round(wait / elapsed, 3),
+        peak_memory_mib=round(peak, 1),
+        peak_memory_kind='cuda max allocated' if device == 'cuda' else
+        'process peak RSS (includes everything before)')
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--data-root', default='../shared/data/coco-mini')
+    p.add_argument('--iters', type=int, default=30)
+    p.add_argument('--warmup', type=int, default=5)
+    p.add_argument('--batch', type=int, default=8)
+    p.add_argument('--size', type=int, default=512, help='longer side')
+    p.add_argument('--workers', type=int, default=4)
+    p.add_argument('--out')
+    args = p.parse_args(argv)
+    register_all_modules(init_default_scope=False)
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    torch.manual_seed(0)
+    results = dict(
+        device=torch.cuda.get_device_name()
+        if device == 'cuda' else f'CPU ({torch.get_num_threads()} threads)',
+        torch=torch.__version__,
+        settings=vars(args),
+        runs=[])
+    for name, config in MODELS_UNDER_TEST.items():
+        for amp in ((False, True) if device == 'cuda' else (False, )):
+            r = dict(model=name, amp=amp, **measure(config, args, amp, device))
+            print(json.dumps(r))
+            results['runs'].append(r)
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
