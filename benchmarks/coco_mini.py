@@ -30,8 +30,11 @@ ground truth (class-agnostic, and class-specific for ``casp-cs``): the
 pseudo-vs-ground-truth gap. Results: ``<work-dir>/benchmark.{md,json}``
 (mean ± std over seeds), copied to ``--out`` when given.
 
-Profiles: ``gpu`` (512 px, the configs' widths, 24/12/24 epochs) is the
-one for an H100; ``cpu`` (192 px, 64-channel FPN and heads, 3/1/3 epochs)
+Profiles: ``gpu`` (384 px, the configs' 256-channel FPN and heads,
+labeler/warmup/finetune 12/4/12 epochs, PreDet 2) is the one for an H100,
+sized for about 20-30 minutes for all methods and 3 seeds from our one H100
+measurement (36 labeler epochs in 150 s at 512 px; not yet run as a
+whole); ``cpu`` (192 px, 64-channel FPN and heads, 3/1/3 epochs)
 only shows that every method runs end to end on 2 CPU cores in about 40
 minutes: its schedules are far too short for the numbers to compare
 methods (see docs/benchmarks.md).
@@ -65,11 +68,11 @@ CONFIGS = dict(
         'predet_effl0_fpn_3e_coco-mini-unlabeled.py'))
 PROFILES = dict(
     gpu=dict(
-        size=512,
+        size=384,
         width=None,
         batch=8,
-        workers=4,
-        epochs=dict(labeler=24, warmup=12, finetune=24, predet=6),
+        workers=8,
+        epochs=dict(labeler=12, warmup=4, finetune=12, predet=2),
         cam_scales=[288, 576],
         predet_size=224),
     cpu=dict(
