@@ -1,7 +1,7 @@
-# Class-agnostic FCOS (boxes only), ResNet-50 + FPN (P3-P7): the same
-# backbone, FPN and box head as the class-agnostic CondInst, so all of them
-# transfer into CondInst (and the box head into FCOS/RetinaNet towers). The
-# warmup detector for pseudo labels without masks (DAP's CAM boxes).
+# Class-agnostic FCOS (boxes only), ResNet-50 + FPN (P3-P7). The
+# class-agnostic CondInst is this plus a controller and a mask branch, so
+# backbone, FPN and box head transfer between them. The warmup detector for
+# pseudo labels without masks (DAP's CAM boxes).
 model = dict(
     type='FCOS',
     data_preprocessor=dict(
