@@ -27,15 +27,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run(cmd):
+def _run(cmd, **env):
     proc = subprocess.run(
         cmd,
         capture_output=True,
         text=True,
-        env=subprocess_env(),
+        env=subprocess_env(**env),
         cwd=REPO_ROOT,
         timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc
 
 
@@ -66,21 +66,15 @@ def test_stages_under_two_processes(toy_root, tmp_path):
     cfg = _write_config(tmp_path / 'pipe.py', _casp(toy_root))
     work = tmp_path / 'dist'
     # as users launch it: tools/dist_casp.sh (torch.distributed.run)
-    proc = subprocess.run([
+    _run([
         'bash',
         osp.join(REPO_ROOT, 'tools', 'dist_casp.sh'), cfg, '2', '--work-dir',
         str(work), '--data-root', toy_root, '--stages', 'labeler', 'pseudo',
         'warmup'
     ],
-                          capture_output=True,
-                          text=True,
-                          env=subprocess_env(
-                              PORT=str(_free_port()),
-                              PATH=osp.dirname(sys.executable) + os.pathsep +
-                              os.environ.get('PATH', '')),
-                          cwd=REPO_ROOT,
-                          timeout=300)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+         PORT=str(_free_port()),
+         PATH=osp.dirname(sys.executable) + os.pathsep +
+         os.environ.get('PATH', ''))
     for stage in ('labeler', 'pseudo', 'warmup'):
         assert osp.isfile(work / stage / 'done.json'), stage
     logs = ''.join(
