@@ -85,7 +85,9 @@ PROFILES = dict(
         predet_size=128))
 
 
-def _rescale(pipeline: list, factor: float) -> None:
+def rescale_pipeline(pipeline: list, factor: float) -> None:
+    """Multiply the ``scale``/``scales`` of resize transforms by ``factor``
+    (in place)."""
     for t in pipeline:
         if 'scale' in t and isinstance(t['scale'], (tuple, list)):
             t['scale'] = tuple(int(round(s * factor)) for s in t['scale'])
@@ -106,7 +108,7 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
         cfg[loader].batch_size = profile['batch']
         cfg[loader].num_workers = profile['workers']
         cfg[loader].persistent_workers = profile['workers'] > 0
-        _rescale(cfg[loader].dataset.pipeline, factor)
+        rescale_pipeline(cfg[loader].dataset.pipeline, factor)
     m = cfg.model
     if m.type == 'PreDet':
         for t in cfg.train_dataloader.dataset.pipeline:

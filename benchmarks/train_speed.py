@@ -30,6 +30,9 @@ from torch.utils.data import DataLoader
 
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
+sys.path.insert(0, HERE)  # coco_mini, the benchmark beside it
+
+from coco_mini import rescale_pipeline  # noqa: E402
 
 import mmcasp  # noqa: E402,F401
 from mmcasp.registry import DATASETS, MODELS  # noqa: E402
@@ -54,12 +57,7 @@ def measure(config: str, args, amp: bool, device: str) -> dict:
     root = osp.abspath(args.data_root) + '/'
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.data_root = root
-    factor = args.size / 512.
-    for t in ds_cfg.pipeline:
-        if 'scales' in t:
-            t['scales'] = [
-                tuple(int(s * factor) for s in sc) for sc in t['scales']
-            ]
+    rescale_pipeline(ds_cfg.pipeline, args.size / 512.)
     with DefaultScope.overwrite_default_scope('mmcasp'):
         dataset = DATASETS.build(ds_cfg)
         model = MODELS.build(cfg.model).to(device)

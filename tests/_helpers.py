@@ -2,6 +2,7 @@
 """Shared test helpers (paths, subprocess environment, config overrides)."""
 import os
 import os.path as osp
+import socket
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED = osp.join(osp.dirname(REPO_ROOT), 'shared')
@@ -38,3 +39,10 @@ def toy_cfg_options(toy_root, work_dir=None, epochs=1):
         'randomness.seed=0',
     ]
     return opts
+
+
+def free_port() -> int:
+    """A free TCP port for a torch.distributed rendezvous."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

@@ -6,7 +6,6 @@ import os
 import os.path as osp
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,10 @@ import pytest
 from pycocotools import mask as mask_util
 
 from mmcasp.pipeline import CaspPipeline
-from tests._helpers import REPO_ROOT, subprocess_env
+from tests._helpers import REPO_ROOT, free_port, subprocess_env
 from tests.test_pipeline.test_casp import _casp
 
 CASP = osp.join(REPO_ROOT, 'tools', 'casp.py')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _run(cmd, **env):
@@ -72,7 +65,7 @@ def test_stages_under_two_processes(toy_root, tmp_path):
         str(work), '--data-root', toy_root, '--stages', 'labeler', 'pseudo',
         'warmup'
     ],
-         PORT=str(_free_port()),
+         PORT=str(free_port()),
          PATH=osp.dirname(sys.executable) + os.pathsep +
          os.environ.get('PATH', ''))
     for stage in ('labeler', 'pseudo', 'warmup'):

@@ -2,7 +2,6 @@
 """PreDet pretraining with tools/train.py under 2 gloo processes, then
 transfer of its backbone and FPN into a Mask R-CNN-family target."""
 import os.path as osp
-import socket
 import subprocess
 import sys
 
@@ -11,18 +10,12 @@ import torch
 
 from mmcasp.surgery import build_target_model, transfer_into_model
 from mmcasp.utils import safe_torch_load
-from tests._helpers import REPO_ROOT, subprocess_env
+from tests._helpers import REPO_ROOT, free_port, subprocess_env
 
 PREDET = osp.join(REPO_ROOT, 'configs', 'predet',
                   'predet_r18w16_fpn_toy-6e_toy.py')
 PANOPTIC = osp.join(REPO_ROOT, 'configs', 'panoptic_fpn',
                     'panoptic-fpn_r18w16_fpn_toy-12e_toy.py')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -38,7 +31,7 @@ def test_predet_trains_distributed_and_transfers(toy_root, tmp_path):
         [
             sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
             '2', '--master_port',
-            str(_free_port()),
+            str(free_port()),
             osp.join(REPO_ROOT, 'tools', 'train.py'), PREDET, '--work-dir',
             str(work), '--launcher', 'pytorch', '--cfg-options'
         ] + opts,
