@@ -97,11 +97,17 @@ def is_panoptic(model: dict) -> bool:
     return 'panoptic_fusion_head' in model
 
 
+def _innermost_dataset(loader: ConfigDict) -> ConfigDict:
+    """The dataset of a loader config, inside any dataset wrappers."""
+    ds = loader['dataset']
+    while 'dataset' in ds:
+        ds = ds['dataset']
+    return ds
+
+
 def loads_masks(cfg: Config) -> bool:
     """Whether the training pipeline of ``cfg`` loads instance masks."""
-    ds = cfg.train_dataloader.dataset
-    while 'dataset' in ds:
-        ds = ds.dataset
+    ds = _innermost_dataset(cfg.train_dataloader)
     return any(
         t.get('type') in ('LoadAnnotations', 'LoadPanopticAnnotations')
         and t.get('with_mask', False) for t in ds.get('pipeline', []))
@@ -111,19 +117,15 @@ def is_self_supervised(cfg: Config) -> bool:
     """Whether a stage config pretrains without boxes (PreDet on an
     ``ImageDataset``): it trains on the unlabeled images and is not
     evaluated."""
-    ds = cfg.train_dataloader.dataset
-    while 'dataset' in ds:
-        ds = ds.dataset
-    return ds.get('type') == 'ImageDataset'
+    return _innermost_dataset(
+        cfg.train_dataloader).get('type') == 'ImageDataset'
 
 
 def _set_data(loader: ConfigDict,
               ann: str,
               img: str,
               seg: Optional[str] = None) -> None:
-    ds = loader['dataset']
-    while 'dataset' in ds:
-        ds = ds['dataset']
+    ds = _innermost_dataset(loader)
     ds['data_root'] = ''
     ds['ann_file'] = osp.abspath(ann)
     ds['data_prefix'] = dict(img=osp.abspath(img) + os.sep)
