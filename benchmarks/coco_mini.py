@@ -27,17 +27,26 @@ config, so the models can be scored later on sets they never saw); the
 baseline is shared by all methods of a seed. Re-running skips finished
 stages. The labelers' pseudo labels on val are scored against val's
 ground truth (class-agnostic, and class-specific for ``casp-cs``): the
-pseudo-vs-ground-truth gap. Results: ``<work-dir>/benchmark.{md,json}``
-(mean ± std over seeds), copied to ``--out`` when given.
+pseudo-vs-ground-truth gap. Results: ``<work-dir>/benchmark.{md,json,png}``
+(mean ± std over seeds) and ``benchmark_runs.json`` (every number), copied
+to ``--out`` when given.
 
 Profiles: ``gpu`` (384 px, the configs' 256-channel FPN and heads,
-labeler/warmup/finetune 12/4/12 epochs, PreDet 2) is the one for an H100,
-sized for about 20-30 minutes for all methods and 3 seeds from our one H100
-measurement (36 labeler epochs in 150 s at 512 px; not yet run as a
-whole); ``cpu`` (192 px, 64-channel FPN and heads, 3/1/3 epochs)
-only shows that every method runs end to end on 2 CPU cores in about 40
-minutes: its schedules are far too short for the numbers to compare
-methods (see docs/benchmarks.md).
+labeler/warmup/finetune 10/3/10 epochs, PreDet 2) is the one for an H100:
+about 10,600 training images per seed (:func:`training_images`). Our one
+H100 measurement of this model, 3,600 training images in 154 s at 512 px
+with evaluation (23 images/s), puts a seed at 7.6 minutes at 512 px; 384
+px has 56 % of the pixels, other stages add evaluations and start-ups, so
+we expect 6-8 minutes per seed, about 20 for 3 seeds (an estimate, not yet
+run as a whole; one seed fits in one 10-minute device call). ``cpu`` (192
+px, 64-channel FPN and heads, 3/1/3 epochs) shows that every method runs
+end to end on 2 CPU cores: its schedules are far too short for the numbers
+to compare methods (see docs/benchmarks.md).
+
+Without ``--combine``, results are rewritten after every (method, seed)
+run, so a killed benchmark keeps what finished; ``--combine`` merges the
+``benchmark_runs.json`` of separate invocations (one per seed on a GPU
+machine whose calls are time-limited) into one table and plot.
 """
 import argparse
 import json
@@ -72,7 +81,7 @@ PROFILES = dict(
         width=None,
         batch=8,
         workers=8,
-        epochs=dict(labeler=12, warmup=4, finetune=12, predet=2),
+        epochs=dict(labeler=10, warmup=3, finetune=10, predet=2),
         cam_scales=[288, 576],
         predet_size=224),
     cpu=dict(
@@ -83,6 +92,24 @@ PROFILES = dict(
         epochs=dict(labeler=3, warmup=1, finetune=3, predet=1),
         cam_scales=[192],
         predet_size=128))
+
+
+def training_images(profile: dict,
+                    labeled: int = 100,
+                    unlabeled: int = 323) -> dict:
+    """Images each method trains on per seed (epochs x split size; PreDet
+    counts an image once although it makes two views), to size a profile
+    against a time budget."""
+    ep = profile['epochs']
+    finetune = ep['finetune'] * labeled
+    casp = ep['labeler'] * labeled + ep['warmup'] * unlabeled + finetune
+    return {
+        'baseline': finetune,
+        'casp': casp,
+        'casp-cs': casp,
+        'dap': ep['warmup'] * unlabeled + finetune,
+        'predet': ep['predet'] * unlabeled + finetune,
+    }
 
 
 def rescale_pipeline(pipeline: list, factor: float) -> None:
@@ -221,6 +248,18 @@ def _mean_std(values):
     return f'{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}'
 
 
+def stage_seconds(run: dict, method: str) -> float:
+    """Seconds the stages of one (method, seed) run took, summed from their
+    records (so a re-run that skips finished stages still reports them);
+    the baseline, trained once per seed, counts only in its own row."""
+    own = ('baseline',
+           'evaluate') if method == 'baseline' else ('labeler', 'pseudo',
+                                                     'warmup', 'finetune',
+                                                     'evaluate')
+    return round(
+        sum((run['stages'].get(s) or {}).get('wall_s') or 0 for s in own), 1)
+
+
 def aggregate(per_run: dict, methods, seeds) -> list:
     """One row per method: mean ± std over seeds."""
     rows = []
@@ -239,6 +278,16 @@ def aggregate(per_run: dict, methods, seeds) -> list:
         row['AP^det'] = _mean_std(m(stage, 'coco/bbox_mAP'))
         row['AP^seg'] = _mean_std(m(stage, 'coco/segm_mAP'))
         row['AP50^det'] = _mean_std(m(stage, 'coco/bbox_mAP_50'))
+        # the finetuned 80-class model scored class-agnostically: finds
+        # objects at all, whatever their class
+        row['AP^det-a'] = _mean_std(m(stage, 'agnostic/bbox_mAP'))
+        # the same columns in every row (the baseline has no labeler)
+        row.update({
+            k: None
+            for k in ('labeler AP^det-a', 'warmup AP^det-a',
+                      'pseudo labels/img', 'val pseudo AP (agnostic)',
+                      'val pseudo AP (specific)')
+        })
         if method != 'baseline':
             row['labeler AP^det-a'] = _mean_std(
                 m('labeler', 'agnostic/bbox_mAP'))
@@ -257,10 +306,115 @@ def aggregate(per_run: dict, methods, seeds) -> list:
                 r['extra'].get(name, {}).get(stage, {}).get('coco/bbox_mAP')
                 for r in runs
             ])
-        row['wall_s (mean)'] = round(
-            statistics.mean(r['wall_s'] for r in runs), 1)
+        row['wall_s (mean)'] = int(
+            round(statistics.mean(stage_seconds(r, method) for r in runs)))
         rows.append(row)
     return rows
+
+
+def save_runs(path: str, profile: str, seeds, per_run: dict,
+              rows: list) -> None:
+    """Every number of the runs so far (rewritten after each run, so a
+    killed benchmark keeps what finished)."""
+    raw = {f'{m}/seed{s}': v for (m, s), v in per_run.items()}
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(
+            dict(
+                profile=profile,
+                settings=PROFILES[profile],
+                seeds=list(seeds),
+                rows=rows,
+                runs=raw),
+            f,
+            indent=1,
+            default=str)
+    os.replace(tmp, path)
+
+
+def load_runs(paths) -> tuple:
+    """Merge the runs of several ``benchmark_runs.json`` files (e.g. one
+    per seed, from separate GPU sessions) -> ``(profile, per_run)``.
+
+    Raises:
+        ValueError: the files come from different profiles.
+    """
+    profile, per_run = None, {}
+    for path in paths:
+        with open(path) as f:
+            saved = json.load(f)
+        if profile not in (None, saved['profile']):
+            raise ValueError(f'{path} is a {saved["profile"]!r} run, '
+                             f'the others are {profile!r}: not comparable')
+        profile = saved['profile']
+        for key, run in saved['runs'].items():
+            method, seed = key.rsplit('/seed', 1)
+            per_run[(method, int(seed))] = run
+    return profile, per_run
+
+
+def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
+    """Left: class-specific AP on val per method (bar: mean over seeds,
+    line: ± std, dots: seeds). Right: class-agnostic AP^det of the
+    labeler, the warmed-up model and the finetuned model."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    methods = [m for m in methods if any((m, s) in per_run for s in seeds)]
+
+    def values(method, stage, key):
+        out = []
+        for s in seeds:
+            r = per_run.get((method, s))
+            v = ((r or {}).get('stages', {}).get(stage)
+                 or {}).get('metrics', {}).get(key)
+            if v is not None:
+                out.append(v)
+        return out
+
+    panels = (
+        ('class-specific AP on val', [('AP^det', None, 'coco/bbox_mAP'),
+                                      ('AP^seg', None, 'coco/segm_mAP')]),
+        ('class-agnostic AP^det on val',
+         [('labeler', 'labeler', 'agnostic/bbox_mAP'),
+          ('warmed up', 'warmup', 'agnostic/bbox_mAP'),
+          ('finetuned', None, 'agnostic/bbox_mAP')]),
+    )
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, (title, series) in zip(axes, panels):
+        width = 0.8 / len(series)
+        labelled = set()
+        for i, (label, stage, key) in enumerate(series):
+            for j, method in enumerate(methods):
+                st = stage or ('baseline'
+                               if method == 'baseline' else 'finetune')
+                vals = values(method, st, key)
+                if not vals:
+                    continue
+                x = j + (i - (len(series) - 1) / 2) * width
+                mean = statistics.mean(vals)
+                std = statistics.stdev(vals) if len(vals) > 1 else 0.
+                ax.bar(
+                    x,
+                    mean,
+                    width,
+                    yerr=std,
+                    capsize=3,
+                    color=f'C{i}',
+                    label=None if label in labelled else label)
+                labelled.add(label)
+                ax.plot([x] * len(vals), vals, 'k.', markersize=4)
+        ax.set_xticks(range(len(methods)))
+        ax.set_xticklabels(methods)
+        ax.set_title(title)
+        # AP is never negative; an all-zero panel still gets a readable axis
+        ax.set_ylim(0, max(ax.get_ylim()[1], 0.01))
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel(f'AP (mean ± std over {len(seeds)} seeds, dots: '
+                       'seeds)')
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def parse_args(argv=None):
@@ -278,12 +432,49 @@ def parse_args(argv=None):
         default=[],
         metavar=('NAME', 'ANN', 'IMG_DIR'),
         help='another COCO-format evaluation set (repeatable)')
-    p.add_argument('--out', help='copy benchmark.md/json here (a stem)')
+    p.add_argument(
+        '--combine',
+        nargs='+',
+        metavar='RUNS_JSON',
+        help='train nothing: merge these benchmark_runs.json files (e.g. '
+        'one per seed from separate GPU sessions) into one table and plot')
+    p.add_argument(
+        '--out', help='copy benchmark.md/json/png here (a path stem)')
     return p.parse_args(argv)
+
+
+def write_results(per_run: dict,
+                  profile: str,
+                  methods,
+                  seeds,
+                  work: str,
+                  out: str = None) -> dict:
+    """Table (``benchmark.{md,csv,json}``), every number
+    (``benchmark_runs.json``) and plot (``benchmark.png``) under ``work``;
+    copied to ``<out>.md/.json/.png`` when ``out`` is given."""
+    rows = aggregate(per_run, methods, seeds)
+    paths = write_table(rows, work, 'benchmark')
+    paths['runs'] = osp.join(work, 'benchmark_runs.json')
+    save_runs(paths['runs'], profile, seeds, per_run, rows)
+    paths['png'] = osp.join(work, 'benchmark.png')
+    plot_benchmark(per_run, methods, seeds, paths['png'])
+    if out:
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        for key, ext in (('md', '.md'), ('runs', '.json'), ('png', '.png')):
+            shutil.copy(paths[key], out + ext)
+    return paths
 
 
 def main(argv=None):
     args = parse_args(argv)
+    work = osp.abspath(args.work_dir)
+    if args.combine:
+        profile, per_run = load_runs(args.combine)
+        methods = [m for m in METHODS if any(k[0] == m for k in per_run)]
+        seeds = sorted({k[1] for k in per_run})
+        paths = write_results(per_run, profile, methods, seeds, work, args.out)
+        print(open(paths['md']).read())
+        return
     root = osp.abspath(args.data_root)
     ann = osp.join(root, 'annotations')
     data = dict(
@@ -296,7 +487,6 @@ def main(argv=None):
         for path in split.values():
             if not osp.exists(path):
                 sys.exit(f'error: {path} does not exist (--data-root)')
-    work = osp.abspath(args.work_dir)
     profile = PROFILES[args.profile]
     cfgs = {
         k: scaled_config(v, osp.join(work, 'configs', osp.basename(v)),
@@ -330,25 +520,10 @@ def main(argv=None):
                 extra=(out.get('evaluate') or {}).get('extra', {}),
                 gap=gap,
                 wall_s=round(time.time() - t0, 1))
-    rows = aggregate(per_run, args.methods, args.seeds)
-    paths = write_table(rows, work, 'benchmark')
-    raw = {f'{m}/seed{s}': v for (m, s), v in per_run.items()}
-    with open(osp.join(work, 'benchmark_runs.json'), 'w') as f:
-        json.dump(
-            dict(
-                profile=args.profile,
-                settings=profile,
-                seeds=args.seeds,
-                rows=rows,
-                runs=raw),
-            f,
-            indent=1,
-            default=str)
+            # after every run: a killed benchmark keeps what finished
+            paths = write_results(per_run, args.profile, args.methods,
+                                  args.seeds, work, args.out)
     print(open(paths['md']).read())
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        shutil.copy(paths['md'], args.out + '.md')
-        shutil.copy(osp.join(work, 'benchmark_runs.json'), args.out + '.json')
 
 
 if __name__ == '__main__':

@@ -12,12 +12,15 @@ labeled COCO-mini images from its config's training pipeline (multi-scale
 resize, flip), loaded by a DataLoader with ``--workers`` processes.
 Reported: images/s over ``--iters`` timed steps after ``--warmup``, the
 share of time spent waiting for data, and peak memory (CUDA: max
-allocated; CPU: the process's peak resident set).
+allocated; CPU: the process's peak resident set). Every (model, AMP) case
+runs in a fresh process, so one case's memory never counts in another's.
+AMP is measured on GPU only: mmengine's ``AmpOptimWrapper`` refuses CPUs.
 """
 import argparse
 import json
 import os.path as osp
 import resource
+import subprocess
 import sys
 import time
 
@@ -103,7 +106,13 @@ def measure(config: str, args, amp: bool, device: str) -> dict:
         data_wait_share=round(wait / elapsed, 3),
         peak_memory_mib=round(peak, 1),
         peak_memory_kind='cuda max allocated' if device == 'cuda' else
-        'process peak RSS (includes everything before)')
+        'peak RSS of a process that ran only this case')
+
+
+def cases(device: str) -> list:
+    """``(model name, config, amp)`` in the order they are measured."""
+    return [(name, config, amp) for name, config in MODELS_UNDER_TEST.items()
+            for amp in ((False, True) if device == 'cuda' else (False, ))]
 
 
 def main(argv=None):
@@ -115,21 +124,43 @@ def main(argv=None):
     p.add_argument('--size', type=int, default=512, help='longer side')
     p.add_argument('--workers', type=int, default=4)
     p.add_argument('--out')
+    # internal: measure only case N of cases() in this process
+    p.add_argument('--case', type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    register_all_modules(init_default_scope=False)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    torch.manual_seed(0)
+    if args.case is not None:
+        register_all_modules(init_default_scope=False)
+        torch.manual_seed(0)
+        name, config, amp = cases(device)[args.case]
+        r = dict(model=name, amp=amp, **measure(config, args, amp, device))
+        print(json.dumps(r))
+        return
     results = dict(
         device=torch.cuda.get_device_name()
         if device == 'cuda' else f'CPU ({torch.get_num_threads()} threads)',
         torch=torch.__version__,
-        settings=vars(args),
+        settings={
+            k: v
+            for k, v in vars(args).items() if k != 'case'
+        },
         runs=[])
-    for name, config in MODELS_UNDER_TEST.items():
-        for amp in ((False, True) if device == 'cuda' else (False, )):
-            r = dict(model=name, amp=amp, **measure(config, args, amp, device))
-            print(json.dumps(r))
-            results['runs'].append(r)
+    child = [
+        sys.executable,
+        osp.abspath(__file__), '--data-root', args.data_root, '--iters',
+        str(args.iters), '--warmup',
+        str(args.warmup), '--batch',
+        str(args.batch), '--size',
+        str(args.size), '--workers',
+        str(args.workers)
+    ]
+    for i in range(len(cases(device))):
+        proc = subprocess.run(
+            child + ['--case', str(i)], stdout=subprocess.PIPE, text=True)
+        if proc.returncode:
+            sys.exit(f'error: case {i} failed (exit {proc.returncode})')
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(json.dumps(r))
+        results['runs'].append(r)
     if args.out:
         with open(args.out, 'w') as f:
             json.dump(results, f, indent=1)

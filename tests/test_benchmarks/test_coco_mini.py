@@ -2,6 +2,7 @@
 """The COCO-mini benchmark's settings: scaled configs, per-method pipeline
 settings, mean ± std aggregation (the runs themselves are in docs)."""
 import importlib.util
+import json
 import os.path as osp
 
 import pytest
@@ -88,3 +89,73 @@ def test_aggregate_mean_and_std():
     assert rows[0]['AP^det'] == '0.200 ± 0.141'
     assert rows[0]['held_out AP^det'] == '0.100 ± 0.071'
     assert rows[0]['seeds'] == 2
+
+
+def _saved_run(ap, wall=10.):
+    stages = dict(
+        labeler=dict(wall_s=wall, metrics={'agnostic/bbox_mAP': ap / 2}),
+        warmup=dict(wall_s=wall, metrics={'agnostic/bbox_mAP': ap / 3}),
+        finetune=dict(
+            wall_s=wall,
+            metrics={
+                'coco/bbox_mAP': ap,
+                'coco/segm_mAP': ap / 2,
+                'agnostic/bbox_mAP': 2 * ap
+            }),
+        # the shared baseline: counted in the baseline's row only
+        baseline=dict(wall_s=1000., metrics={'coco/bbox_mAP': 0.}),
+        evaluate=dict(wall_s=1.))
+    return dict(stages=stages, extra={}, gap={}, wall_s=0.5)
+
+
+def test_wall_time_is_summed_from_the_stage_records():
+    run = _saved_run(0.1, wall=10.)
+    # a re-run that skipped every stage took 0.5 s, the stages took 31 s
+    assert bench.stage_seconds(run, 'casp') == 31.
+    assert bench.stage_seconds(run, 'baseline') == 1001.
+    rows = bench.aggregate({('casp', 0): run}, ['casp'], [0])
+    assert rows[0]['wall_s (mean)'] == 31
+    assert rows[0]['AP^det-a'] == '0.200'
+
+
+def test_combine_merges_seeds_from_separate_runs(tmp_path):
+    """One seed per GPU call, merged afterwards: the table has mean ± std
+    over all of them, and the plot is written."""
+    files = []
+    for seed, ap in ((0, 0.1), (1, 0.3)):
+        per_run = {('casp', seed): _saved_run(ap)}
+        path = str(tmp_path / f'seed{seed}.json')
+        bench.save_runs(path, 'gpu', [seed], per_run, [])
+        files.append(path)
+    out = tmp_path / 'out' / 'merged'
+    bench.main([
+        '--combine', *files, '--work-dir',
+        str(tmp_path / 'work'), '--out',
+        str(out)
+    ])
+    rows = json.load(open(tmp_path / 'work' / 'benchmark.json'))
+    assert [r['method'] for r in rows] == ['casp']
+    assert rows[0]['seeds'] == 2
+    assert rows[0]['AP^det'] == '0.200 ± 0.141'
+    assert rows[0]['labeler AP^det-a'] == '0.100 ± 0.071'
+    merged = json.load(open(str(out) + '.json'))
+    assert sorted(merged['runs']) == ['casp/seed0', 'casp/seed1']
+    assert merged['seeds'] == [0, 1]
+    png = open(str(out) + '.png', 'rb').read()
+    assert png[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_combine_refuses_different_profiles(tmp_path):
+    a, b = str(tmp_path / 'a.json'), str(tmp_path / 'b.json')
+    bench.save_runs(a, 'gpu', [0], {('casp', 0): _saved_run(0.1)}, [])
+    bench.save_runs(b, 'cpu', [1], {('casp', 1): _saved_run(0.1)}, [])
+    with pytest.raises(ValueError, match='not comparable'):
+        bench.load_runs([a, b])
+
+
+def test_training_images_sizes_the_profiles():
+    per_method = bench.training_images(bench.PROFILES['gpu'])
+    # labeler 10 x 100 + warmup 3 x 323 + finetune 10 x 100
+    assert per_method['casp'] == 2969
+    assert per_method['baseline'] == 1000
+    assert sum(per_method.values()) < 11000

@@ -1,0 +1,41 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""benchmarks/train_speed.py end to end at a toy size: both models train on
+real COCO-mini images, each in its own process."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+from tests._helpers import REPO_ROOT, SHARED, subprocess_env
+
+COCO_MINI = osp.join(SHARED, 'data', 'coco-mini')
+
+
+@pytest.mark.skipif(
+    not osp.isdir(COCO_MINI),
+    reason=f'needs the shared COCO-mini images at {COCO_MINI}')
+def test_train_speed_measures_both_models_in_fresh_processes(tmp_path):
+    out = tmp_path / 'speed.json'
+    subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'benchmarks', 'train_speed.py'), '--data-root',
+        COCO_MINI, '--iters', '1', '--warmup', '0', '--batch', '1', '--size',
+        '128', '--workers', '0', '--out',
+        str(out)
+    ],
+                   check=True,
+                   env=subprocess_env(),
+                   cwd=REPO_ROOT,
+                   timeout=600)
+    res = json.loads(out.read_text())
+    assert [r['model'] for r in res['runs']] == [
+        'class-agnostic CondInst (mmcasp)', 'CondInst (mmdet, 80 classes)'
+    ]
+    for r in res['runs']:
+        assert r['images_per_s'] > 0
+        assert 0 <= r['data_wait_share'] <= 1
+        assert r['peak_memory_mib'] > 0
+        assert 'only this case' in r['peak_memory_kind']
+    assert 'case' not in res['settings']
