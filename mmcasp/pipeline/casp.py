@@ -583,12 +583,45 @@ class CaspPipeline:
     def run_baseline(self) -> dict:
         return self._train('baseline', self._finetune_cfg('baseline', None))
 
+    def _scored_targets(self) -> Dict[str, str]:
+        """The checkpoints the evaluate stage scores: ``{stage: path}``."""
+        return {
+            stage: rec['checkpoint']
+            for stage in ('finetune', 'baseline')
+            for rec in [self.done(stage)] if rec is not None
+        }
+
+    def unscored_evals(self, rec: Optional[dict] = None) -> List[dict]:
+        """Extra evaluation sets the evaluate stage's record ``rec`` has no
+        results for (new names, other files, or other checkpoints since)."""
+        rec = self.done('evaluate') if rec is None else rec
+        if rec is None:
+            return list(self.extra_evals)
+        if rec.get('checkpoints', {}) != self._scored_targets():
+            return list(self.extra_evals)
+        sets = rec.get('eval_sets', {})
+        return [
+            ev for ev in self.extra_evals
+            if sets.get(ev['name']) != dict(ann=ev['ann'], img=ev['img'])
+        ]
+
     def run_evaluate(self) -> dict:
+        """Score the finetuned and baseline checkpoints on the extra
+        evaluation sets and write the report. Sets an earlier run already
+        scored (same files, same checkpoints) are not scored again."""
         from .report import write_report
         t0 = time.time()
         results = {s: self.done(s) for s in STAGES[:-1]}
-        extra = {}
-        for ev in self.extra_evals:
+        targets = self._scored_targets()
+        todo = self.unscored_evals()
+        prev = self.done('evaluate') or {}
+        extra, eval_sets = {}, {}
+        if prev.get('checkpoints', {}) == targets:
+            extra = dict(prev.get('extra', {}))
+            eval_sets = dict(prev.get('eval_sets', {}))
+        for ev in todo:
+            extra.pop(ev['name'], None)
+            eval_sets[ev['name']] = dict(ann=ev['ann'], img=ev['img'])
             for stage in ('finetune', 'baseline'):
                 rec = results.get(stage)
                 if rec is None:
@@ -621,11 +654,18 @@ class CaspPipeline:
             0 else None)
         return self._mark_done(
             'evaluate',
-            dict(extra=extra, report=paths, wall_s=round(time.time() - t0, 1)))
+            dict(
+                extra=extra,
+                eval_sets=eval_sets,
+                checkpoints=targets,
+                report=paths,
+                wall_s=round(time.time() - t0, 1)))
 
     def run(self, stages: Optional[List[str]] = None) -> Dict[str, dict]:
         """Run ``stages`` (default all) in order; done ones are skipped
-        (delete a stage's folder to redo it)."""
+        (delete a stage's folder to redo it), except that ``evaluate`` runs
+        again for extra evaluation sets it has not scored yet: saved
+        checkpoints can be scored on new sets without retraining."""
         register_all_modules(init_default_scope=False)
         self.validate()
         out = {}
@@ -633,6 +673,15 @@ class CaspPipeline:
             if stage not in STAGES:
                 raise PipelineError(f'unknown stage {stage}; {STAGES}')
             rec = self.done(stage)
+            if stage == 'evaluate' and rec is not None:
+                new = [ev['name'] for ev in self.unscored_evals(rec)]
+                if new:
+                    # scoring saved checkpoints on sets they never saw
+                    print_log(
+                        f'[casp] evaluate: scoring the saved checkpoints on '
+                        f'{new}',
+                        logger='current')
+                    rec = None
             if rec is not None:
                 print_log(f'[casp] {stage}: done, skipped', logger='current')
                 out[stage] = rec

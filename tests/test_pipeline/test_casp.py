@@ -88,6 +88,22 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
     # a second run skips every stage
     again = CaspPipeline(_casp(toy_root), work, extra, name='t_casp2').run()
     assert again['finetune'] == out['finetune']
+    assert again['evaluate'] == out['evaluate']
+
+    # a new evaluation set: only it is scored, with the saved checkpoints
+    new_set = dict(
+        name='val_again',
+        ann=osp.join(toy_root, 'annotations', 'instances_val.json'),
+        img=osp.join(toy_root, 'images', 'val'))
+    pipe = CaspPipeline(_casp(toy_root), work, extra + [new_set], name='t_n')
+    assert [ev['name'] for ev in pipe.unscored_evals()] == ['val_again']
+    scored = pipe.run(['finetune', 'baseline', 'evaluate'])['evaluate']
+    assert scored['extra']['labeled_again'] == out['evaluate']['extra'][
+        'labeled_again']
+    # the same images and checkpoints as the val scoring during training
+    assert scored['extra']['val_again']['finetune']['coco/bbox_mAP'] == \
+        pytest.approx(out['finetune']['metrics']['coco/bbox_mAP'], abs=1e-3)
+    assert pipe.unscored_evals() == []
 
     # a stage whose record is gone resumes from its last checkpoint
     os.remove(osp.join(work, 'warmup', 'done.json'))
