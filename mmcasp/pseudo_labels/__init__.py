@@ -4,7 +4,8 @@ from .cam import (cam_to_boxes, component_boxes, nms_numpy, normalize_cam,
 from .cam_classifier import build_cam_classifier
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
-from .detector import merge_flip_predictions, select_instances
+from .detector import (encode_masks, merge_flip_predictions,
+                       rle_from_change_points, select_instances)
 from .engine import ImageDataset, format_stats, run_pseudo_labeling
 from .image_source import (ImageSourceError, check_complete, collect_images,
                            decode_image, safe_relative_path)
@@ -15,8 +16,9 @@ __all__ = [
     'cam_to_boxes', 'component_boxes', 'nms_numpy', 'normalize_cam',
     'scale_boxes', 'build_cam_classifier', 'RecordWriter', 'build_pseudo_coco',
     'dump_json_atomic', 'read_records', 'merge_flip_predictions',
-    'select_instances', 'ImageDataset', 'format_stats', 'run_pseudo_labeling',
-    'ImageSourceError', 'check_complete', 'collect_images', 'decode_image',
-    'safe_relative_path', 'CamPredictor', 'DetectorPredictor',
-    'inference_pipeline', 'evaluate_pseudo_labels', 'precision_recall_at_iou'
+    'select_instances', 'encode_masks', 'rle_from_change_points',
+    'ImageDataset', 'format_stats', 'run_pseudo_labeling', 'ImageSourceError',
+    'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
+    'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
+    'evaluate_pseudo_labels', 'precision_recall_at_iou'
 ]

@@ -6,9 +6,9 @@ import pycocotools.mask as mask_utils
 import pytest
 
 from mmcasp.pseudo_labels import (RecordWriter, build_pseudo_coco,
-                                  evaluate_pseudo_labels,
+                                  encode_masks, evaluate_pseudo_labels,
                                   merge_flip_predictions, read_records,
-                                  select_instances)
+                                  rle_from_change_points, select_instances)
 
 
 def _masks(boxes, h=40, w=50):
@@ -160,3 +160,31 @@ def test_pseudo_label_quality_against_ground_truth():
     res = evaluate_pseudo_labels(half, gt, iou_types=('bbox', ))
     assert res['precision@0.5'] == 0.5 and res['recall@0.5'] == 0.5
     assert (res['tp'], res['fp'], res['fn']) == (1, 1, 1)
+
+
+def test_gpu_rle_path_equals_pycocotools():
+    """The run-boundary encoder (used for CUDA masks) gives byte-identical
+    RLEs to pycocotools, including masks that start or end with a one, a
+    full mask and an empty one; it runs on CPU tensors too."""
+    import torch
+    rng = np.random.default_rng(0)
+    h, w = 37, 53
+    masks = torch.from_numpy(rng.random((12, h, w)) > 0.7)
+    masks[0] = False
+    masks[1] = True
+    masks[2] = False
+    masks[2, 0, 0] = True
+    masks[3] = False
+    masks[3, -1, -1] = True
+    masks[4] = False
+    masks[4, 5:20, 7:30] = True
+    fortran = np.asfortranarray(masks.numpy().transpose(1, 2,
+                                                        0).astype(np.uint8))
+    expected = mask_utils.encode(fortran)
+    for rle in expected:
+        rle['counts'] = rle['counts'].decode('ascii')
+    assert rle_from_change_points(masks) == expected
+    assert encode_masks(masks) == expected
+    assert rle_from_change_points(masks[:0]) == []
+    decoded = mask_utils.decode(rle_from_change_points(masks))
+    assert (decoded.transpose(2, 0, 1) == masks.numpy()).all()
