@@ -2,10 +2,12 @@
 from .casp import (STAGES, CaspPipeline, PipelineError, prepare_casp,
                    resolve_config)
 from .report import plot_sweep, results_rows, write_report, write_table
-from .sweep import expand_grid, set_dotted, stage_keys, sweep_rows
+from .sweep import (expand_grid, set_dotted, stage_keys, stage_settings,
+                    sweep_rows)
 
 __all__ = [
     'STAGES', 'CaspPipeline', 'PipelineError', 'prepare_casp',
     'resolve_config', 'plot_sweep', 'results_rows', 'write_report',
-    'write_table', 'expand_grid', 'set_dotted', 'stage_keys', 'sweep_rows'
+    'write_table', 'expand_grid', 'set_dotted', 'stage_keys', 'stage_settings',
+    'sweep_rows'
 ]

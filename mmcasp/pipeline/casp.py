@@ -10,6 +10,7 @@ training stage from its last checkpoint. Inputs are checked before any
 training starts.
 """
 import copy
+import hashlib
 import json
 import os
 import os.path as osp
@@ -27,6 +28,7 @@ from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
                                   dump_json_atomic, run_pseudo_labeling)
 from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
                           register_all_modules)
+from .sweep import stage_settings
 
 __all__ = [
     'STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config',
@@ -214,6 +216,7 @@ class CaspPipeline:
         }
         self.launcher = launcher
         self.vis_backends = vis_backends
+        self._config_digests: Dict[str, str] = {}
 
     @property
     def labeler_type(self) -> str:
@@ -321,7 +324,41 @@ class CaspPipeline:
                 return None  # never trust a record whose artifact is gone
         return rec
 
+    def stage_settings(self, stage: str) -> dict:
+        """What ``stage``'s result depends on: the pipeline settings
+        (:func:`~mmcasp.pipeline.stage_settings`) and a digest of the
+        resolved content of every config they name, so that an edited
+        config file counts as a change too. JSON-normalised."""
+        settings = json.loads(
+            json.dumps(stage_settings(self.cfg.to_dict())[stage], default=str))
+        configs = {}
+        for sub in settings.values():
+            path = sub.get('config') if isinstance(sub, dict) else None
+            if path:
+                if path not in self._config_digests:
+                    text = json.dumps(
+                        Config.fromfile(resolve_config(path)).to_dict(),
+                        sort_keys=True,
+                        default=str)
+                    self._config_digests[path] = hashlib.sha1(
+                        text.encode()).hexdigest()[:12]
+                configs[path] = self._config_digests[path]
+        return dict(settings, config_content=configs)
+
+    def changed_settings(self, stage: str, rec: dict) -> List[str]:
+        """Dotted keys whose value differs between the settings ``rec`` (a
+        stage record) was made with and the present ones; empty for records
+        written before settings were recorded."""
+        if 'settings' not in rec:
+            return []
+        old = _flatten(rec['settings'])
+        new = _flatten(self.stage_settings(stage))
+        return sorted(
+            k for k in set(old) | set(new) if old.get(k) != new.get(k))
+
     def _mark_done(self, stage: str, rec: dict) -> dict:
+        if stage != 'evaluate':
+            rec = dict(rec, settings=self.stage_settings(stage))
         if get_dist_info()[0] == 0:
             dump_json_atomic(rec, osp.join(self.stage_dir(stage), 'done.json'))
         barrier()  # no rank goes on before the record exists
@@ -665,7 +702,10 @@ class CaspPipeline:
         """Run ``stages`` (default all) in order; done ones are skipped
         (delete a stage's folder to redo it), except that ``evaluate`` runs
         again for extra evaluation sets it has not scored yet: saved
-        checkpoints can be scored on new sets without retraining."""
+        checkpoints can be scored on new sets without retraining. A done
+        stage made with other settings (or other config file content) than
+        the present ones stops the run with a :class:`PipelineError` naming
+        what differs, instead of being reused."""
         register_all_modules(init_default_scope=False)
         self.validate()
         out = {}
@@ -682,6 +722,14 @@ class CaspPipeline:
                         f'{new}',
                         logger='current')
                     rec = None
+            changed = self.changed_settings(stage, rec) if (
+                rec is not None and stage != 'evaluate') else []
+            if changed:
+                raise PipelineError(
+                    f'{stage}: {self.stage_dir(stage)} was made with other '
+                    f"settings ({', '.join(changed[:6])} differ); delete "
+                    'that folder to redo the stage with these settings, or '
+                    'give another work dir')
             if rec is not None:
                 print_log(f'[casp] {stage}: done, skipped', logger='current')
                 out[stage] = rec
@@ -689,6 +737,16 @@ class CaspPipeline:
             print_log(f'[casp] {stage}: running', logger='current')
             out[stage] = getattr(self, f'run_{stage}')()
         return out
+
+
+def _flatten(obj, prefix: str = '') -> dict:
+    """``{'a': {'b': 1}}`` -> ``{'a.b': 1}`` (lists stay values)."""
+    if not isinstance(obj, dict):
+        return {prefix: obj}
+    out = {}
+    for k, v in obj.items():
+        out.update(_flatten(v, f'{prefix}.{k}' if prefix else str(k)))
+    return out
 
 
 def _broadcast(obj):

@@ -9,7 +9,9 @@ import json
 import os.path as osp
 from typing import Any, Dict, List, Sequence
 
-__all__ = ['expand_grid', 'set_dotted', 'stage_keys', 'sweep_rows']
+__all__ = [
+    'expand_grid', 'set_dotted', 'stage_keys', 'stage_settings', 'sweep_rows'
+]
 
 #: What each stage's result depends on (keys of the ``casp`` dict).
 DEPENDS = {
@@ -49,12 +51,15 @@ def _digest(obj) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def stage_keys(casp: dict) -> Dict[str, str]:
-    """A short key per stage from the settings it depends on; runs with the
-    same key share that stage's folder. The baseline depends on the data
+def stage_settings(casp: dict) -> Dict[str, dict]:
+    """Per stage, the settings its result depends on (sub-dicts of the
+    ``casp`` dict, see :data:`DEPENDS`). The baseline depends on the data
     and the finetune model/epochs, not on what is transferred."""
-    keys = {
-        stage: f'{stage}-{_digest([casp.get(k) for k in deps])}'
+    out = {
+        stage: {
+            k: casp.get(k)
+            for k in deps
+        }
         for stage, deps in DEPENDS.items()
     }
     ft = {
@@ -62,9 +67,19 @@ def stage_keys(casp: dict) -> Dict[str, str]:
         for k, v in casp.get('baseline', casp['finetune']).items()
         if k not in ('parts', 'classifier')
     }
-    digest = _digest([casp['data'], ft, casp.get('seed')])
-    keys['baseline'] = f'baseline-{digest}'
-    return keys
+    out['baseline'] = dict(
+        data=casp['data'], finetune=ft, seed=casp.get('seed'))
+    return out
+
+
+def stage_keys(casp: dict) -> Dict[str, str]:
+    """A short key per stage from the settings it depends on
+    (:func:`stage_settings`); runs with the same key share that stage's
+    folder."""
+    return {
+        stage: f'{stage}-{_digest(list(settings.values()))}'
+        for stage, settings in stage_settings(casp).items()
+    }
 
 
 def sweep_rows(runs: List[dict]) -> List[dict]:

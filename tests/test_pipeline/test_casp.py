@@ -1,5 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """The CaSP pipeline end to end on tiny toy data (1 epoch per stage)."""
+import copy
 import json
 import os
 import os.path as osp
@@ -90,6 +91,12 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
     assert again['finetune'] == out['finetune']
     assert again['evaluate'] == out['evaluate']
 
+    # other settings than the done stages were made with: refused
+    changed = _casp(toy_root)
+    changed['warmup']['epochs'] = 2
+    with pytest.raises(PipelineError, match='warmup.epochs'):
+        CaspPipeline(changed, work, name='t_changed').run()
+
     # a new evaluation set: only it is scored, with the saved checkpoints
     new_set = dict(
         name='val_again',
@@ -118,6 +125,39 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
 
     rows = results_rows({'labeler': out['labeler']}, {})
     assert rows[0]['AP^det'] is None and rows[0]['AP^det-a'] is not None
+
+
+def test_a_stage_made_with_other_settings_is_not_reused(toy_root, tmp_path):
+    """Settings, and the content of the config files they name, are
+    recorded with a done stage; a change stops the run instead of silently
+    reusing the stage."""
+    cfg_file = tmp_path / 'labeler.py'
+    base = f"_base_ = '{osp.join(REPO_ROOT, TOY_CFG)}'\n"
+    cfg_file.write_text(base)
+    casp = _casp(toy_root)
+    casp['labeler']['config'] = str(cfg_file)
+    work = str(tmp_path / 'w')
+    ckpt = tmp_path / 'labeler.pth'
+    ckpt.write_bytes(b'not trained here')
+    CaspPipeline(casp, work)._mark_done(
+        'labeler', dict(checkpoint=str(ckpt), metrics={}, wall_s=1.0))
+    out = CaspPipeline(casp, work).run(['labeler'])
+    assert out['labeler']['checkpoint'] == str(ckpt)  # same: reused
+
+    more = copy.deepcopy(casp)
+    more['labeler']['epochs'] = 3
+    with pytest.raises(PipelineError, match='labeler.epochs'):
+        CaspPipeline(more, work).run(['labeler'])
+    # the pseudo-label settings are not the labeler's business
+    other = copy.deepcopy(casp)
+    other['pseudo']['delta'] = 0.5
+    assert CaspPipeline(other, work).run(['labeler'])['labeler'] == \
+        out['labeler']
+
+    cfg_file.write_text(base + 'train_cfg = dict(val_interval=2)\n')
+    with pytest.raises(PipelineError, match='config_content') as e:
+        CaspPipeline(casp, work).run(['labeler'])
+    assert 'delete that folder' in str(e.value)
 
 
 def test_bad_configuration_stops_before_training(toy_root, tmp_path):
