@@ -221,6 +221,13 @@ def test_crpn_targets_follow_the_iou_rules():
     assert sorted(pos.tolist()) == [0, 1, 2]  # 2: best anchor of query 1
     assert neg.tolist() == [3]
     assert best[2].item() == 1 and best[0].item() == 0
+    # the sampler: at most 256 anchors per image, at most half positive
+    many = torch.tensor([[0., 0., 10., 10.]]).repeat(300, 1)
+    many = torch.cat(
+        [many, torch.tensor([[50., 50., 60., 60.]]).repeat(300, 1)])
+    pos, neg, _ = head.targets(many, queries[:1])
+    assert len(pos) == 128 and len(neg) == 128
+    assert (pos < 300).all() and (neg >= 300).all()
 
 
 def test_a_few_steps_reduce_the_loss():

@@ -9,6 +9,7 @@ from mmcv.ops import nms
 from mmdet.structures.bbox import bbox_overlaps
 from mmdet.utils import ConfigType, OptMultiConfig
 from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmcasp.registry import MODELS, TASK_UTILS
@@ -30,14 +31,14 @@ class ContrastiveRPNHead(BaseModule):
     grouped 1x1 convolution (:func:`~mmcasp.models.layers.
     query_conditioned_conv`).
 
-    Training: against the query boxes in view 1, an anchor is positive
-    when its IoU with its best-overlapping query is > ``pos_iou`` (and each
-    query's best anchor is positive when that IoU is >= ``min_pos_iou``, as
-    mmdet's ``MaxIoUAssigner``), negative when < ``neg_iou``; ``num_pos`` /
-    ``num_neg`` are sampled per image. Objectness BCE and smooth-L1 box
-    deltas are taken for the best-overlapping query. Proposals: score =
-    max over queries, ``nms_pre`` per level, deltas of that query, NMS,
-    ``max_per_img``.
+    Training: the query boxes in view 1 are the ground truth of mmdet's
+    ``assigner`` (default ``MaxIoUAssigner``, RPN's 0.7 / 0.3 rules with
+    each query's best anchors positive from 0.3) and ``sampler`` (default
+    ``RandomSampler``, 256 anchors, half positive at most). Objectness BCE
+    is taken for the assigned query (a negative anchor: its
+    best-overlapping query) and smooth-L1 box deltas for the positives'
+    queries. Proposals: score = max over queries, ``nms_pre`` per level,
+    deltas of that query, NMS, ``max_per_img``.
 
     Args:
         in_channels: FPN channels C.
@@ -45,7 +46,8 @@ class ContrastiveRPNHead(BaseModule):
         embed_dims: D.
         query_in_dims: Size of a flattened query RoI feature (C * s * s).
         query_hidden: Hidden size of the query MLP.
-        anchor_generator, bbox_coder: mmdet task utils.
+        anchor_generator, bbox_coder, assigner, sampler: mmdet task
+            utils.
     """
 
     def __init__(
@@ -64,11 +66,19 @@ class ContrastiveRPNHead(BaseModule):
             type='DeltaXYWHBBoxCoder',
             target_means=[0., 0., 0., 0.],
             target_stds=[1.0, 1.0, 1.0, 1.0]),
-        pos_iou: float = 0.7,
-        neg_iou: float = 0.3,
-        min_pos_iou: float = 0.3,
-        num_pos: int = 128,
-        num_neg: int = 128,
+        assigner: ConfigType = dict(
+            type='MaxIoUAssigner',
+            pos_iou_thr=0.7,
+            neg_iou_thr=0.3,
+            min_pos_iou=0.3,
+            match_low_quality=True,
+            ignore_iof_thr=-1),
+        sampler: ConfigType = dict(
+            type='RandomSampler',
+            num=256,
+            pos_fraction=0.5,
+            neg_pos_ub=-1,
+            add_gt_as_proposals=False),
         smooth_l1_beta: float = 1. / 9.,
         loss_cls_weight: float = 1.,
         loss_reg_weight: float = 1.,
@@ -92,9 +102,8 @@ class ContrastiveRPNHead(BaseModule):
             nn.Linear(query_in_dims, query_hidden), nn.ReLU(inplace=True))
         self.query_cls = nn.Linear(query_hidden, a * d)
         self.query_reg = nn.Linear(query_hidden, a * 4 * d)
-        self.pos_iou, self.neg_iou = pos_iou, neg_iou
-        self.min_pos_iou = min_pos_iou
-        self.num_pos, self.num_neg = num_pos, num_neg
+        self.assigner = TASK_UTILS.build(assigner)
+        self.sampler = TASK_UTILS.build(sampler)
         self.smooth_l1_beta = smooth_l1_beta
         self.loss_cls_weight = loss_cls_weight
         self.loss_reg_weight = loss_reg_weight
@@ -146,23 +155,18 @@ class ContrastiveRPNHead(BaseModule):
 
     def targets(self, anchors: Tensor,
                 queries: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """Sampled anchors: ``(pos_idx, neg_idx, best_query)`` (best_query
-        (N, ) indexes the query each anchor is scored against)."""
-        iou = bbox_overlaps(anchors, queries)  # (N, Q)
-        best_iou, best_q = iou.max(1)
-        pos = best_iou > self.pos_iou
-        q_iou, q_anchor = iou.max(0)
-        forced = q_iou >= self.min_pos_iou
-        pos[q_anchor[forced]] = True
-        best_q[q_anchor[forced]] = torch.nonzero(forced)[:, 0]
-        neg = (best_iou < self.neg_iou) & ~pos
-        pos_idx = torch.nonzero(pos)[:, 0]
-        neg_idx = torch.nonzero(neg)[:, 0]
-        pos_idx = pos_idx[torch.randperm(len(pos_idx),
-                                         device=pos_idx.device)[:self.num_pos]]
-        neg_idx = neg_idx[torch.randperm(len(neg_idx),
-                                         device=neg_idx.device)[:self.num_neg]]
-        return pos_idx, neg_idx, best_q
+        """Sampled anchors: ``(pos_idx, neg_idx, query)``; ``query`` (N, )
+        is the query each anchor is scored against (a positive's assigned
+        query, otherwise the best-overlapping one)."""
+        pred = InstanceData(priors=anchors)
+        gt = InstanceData(
+            bboxes=queries,
+            labels=queries.new_zeros(len(queries), dtype=torch.long))
+        assigned = self.assigner.assign(pred, gt)
+        sampled = self.sampler.sample(assigned, pred, gt)
+        query = bbox_overlaps(anchors, queries).argmax(1)
+        query[sampled.pos_inds] = sampled.pos_assigned_gt_inds
+        return sampled.pos_inds, sampled.neg_inds, query
 
     def loss(self, scores: Tensor, deltas: Tensor, anchors: Tensor,
              queries: Tensor) -> Tuple[Tensor, Tensor]:
