@@ -39,14 +39,7 @@ def plot_pseudo_speed(results: List[dict], path: str) -> None:
                  ] + [r['images_per_s'] for r in runs]
         colors = ['0.6'] + ['C1' if r['fp16'] else 'C0' for r in runs]
         bars = top.bar(range(len(speed)), speed, color=colors)
-        for b, v in zip(bars, speed):
-            top.text(
-                b.get_x() + b.get_width() / 2,
-                v,
-                f'{v:.1f}',
-                ha='center',
-                va='bottom',
-                fontsize=8)
+        top.bar_label(bars, fmt='%.1f', fontsize=8)
         top.set_xticks(range(len(speed)))
         top.set_xticklabels(['mmdet stock\nbatch 1'] + names, fontsize=8)
         top.set_ylabel('images/s')

@@ -184,15 +184,8 @@ def _plot(rows: List[dict], path: str) -> None:
             xs, [float('nan') if v is None else v for v in vals],
             width,
             label=r['method'])
-        for b, v in zip(bars, vals):
-            if v is not None:
-                ax.text(
-                    b.get_x() + b.get_width() / 2,
-                    v,
-                    f'{v:.3f}',
-                    ha='center',
-                    va='bottom',
-                    fontsize=7)
+        ax.bar_label(
+            bars, ['' if v is None else f'{v:.3f}' for v in vals], fontsize=7)
     ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(cols))])
     ax.set_xticklabels(cols)
     ax.set_ylabel('AP on val')
