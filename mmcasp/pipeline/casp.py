@@ -356,6 +356,23 @@ class CaspPipeline:
         return sorted(
             k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
+    def _check_done_settings(self, stages: Sequence[str]) -> None:
+        """Stop before any work if a done stage among ``stages`` was made
+        with other settings than the present ones."""
+        stale = []
+        for stage in stages:
+            rec = self.done(stage) if stage != 'evaluate' else None
+            changed = self.changed_settings(stage, rec) if rec else []
+            if changed:
+                stale.append(f"{stage} ({self.stage_dir(stage)}): "
+                             f"{', '.join(changed[:6])}")
+        if stale:
+            raise PipelineError(
+                'done stages were made with other settings than these:\n  - ' +
+                '\n  - '.join(stale) + '\ndelete those folders (and the '
+                'stages after them) to redo them with these settings, or '
+                'give another work dir')
+
     def _mark_done(self, stage: str, rec: dict) -> dict:
         if stage != 'evaluate':
             rec = dict(rec, settings=self.stage_settings(stage))
@@ -708,10 +725,13 @@ class CaspPipeline:
         what differs, instead of being reused."""
         register_all_modules(init_default_scope=False)
         self.validate()
+        stages = list(stages or STAGES)
+        unknown = [s for s in stages if s not in STAGES]
+        if unknown:
+            raise PipelineError(f'unknown stages {unknown}; {STAGES}')
+        self._check_done_settings(stages)
         out = {}
-        for stage in stages or STAGES:
-            if stage not in STAGES:
-                raise PipelineError(f'unknown stage {stage}; {STAGES}')
+        for stage in stages:
             rec = self.done(stage)
             if stage == 'evaluate' and rec is not None:
                 new = [ev['name'] for ev in self.unscored_evals(rec)]
@@ -722,14 +742,6 @@ class CaspPipeline:
                         f'{new}',
                         logger='current')
                     rec = None
-            changed = self.changed_settings(stage, rec) if (
-                rec is not None and stage != 'evaluate') else []
-            if changed:
-                raise PipelineError(
-                    f'{stage}: {self.stage_dir(stage)} was made with other '
-                    f"settings ({', '.join(changed[:6])} differ); delete "
-                    'that folder to redo the stage with these settings, or '
-                    'give another work dir')
             if rec is not None:
                 print_log(f'[casp] {stage}: done, skipped', logger='current')
                 out[stage] = rec

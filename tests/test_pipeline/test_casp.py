@@ -94,8 +94,10 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
     # other settings than the done stages were made with: refused
     changed = _casp(toy_root)
     changed['warmup']['epochs'] = 2
-    with pytest.raises(PipelineError, match='warmup.epochs'):
+    with pytest.raises(PipelineError, match='warmup.epochs') as e:
         CaspPipeline(changed, work, name='t_changed').run()
+    # found before any work, with the stages that depend on the warmup
+    assert '- finetune (' in str(e.value) and 'labeler (' not in str(e.value)
 
     # a new evaluation set: only it is scored, with the saved checkpoints
     new_set = dict(
@@ -157,7 +159,7 @@ def test_a_stage_made_with_other_settings_is_not_reused(toy_root, tmp_path):
     cfg_file.write_text(base + 'train_cfg = dict(val_interval=2)\n')
     with pytest.raises(PipelineError, match='config_content') as e:
         CaspPipeline(casp, work).run(['labeler'])
-    assert 'delete that folder' in str(e.value)
+    assert 'delete those folders' in str(e.value)
 
 
 def test_bad_configuration_stops_before_training(toy_root, tmp_path):
