@@ -240,12 +240,17 @@ def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
 
 
 def _mean_std(values):
-    values = [v for v in values if v is not None]
-    if not values:
+    """``'mean ± std'`` over the seeds that have a value; when some seeds
+    have none (mmdet's CocoMetric returns no metrics for a model that kept
+    no detection), says over how many."""
+    have = [v for v in values if v is not None]
+    if not have:
         return None
-    if len(values) == 1:
-        return f'{values[0]:.3f}'
-    return f'{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}'
+    text = f'{have[0]:.3f}' if len(have) == 1 else \
+        f'{statistics.mean(have):.3f} ± {statistics.stdev(have):.3f}'
+    if len(have) < len(values):
+        text += f' ({len(have)} of {len(values)} seeds)'
+    return text
 
 
 def stage_seconds(run: dict, method: str) -> float:

@@ -116,6 +116,15 @@ def test_wall_time_is_summed_from_the_stage_records():
     rows = bench.aggregate({('casp', 0): run}, ['casp'], [0])
     assert rows[0]['wall_s (mean)'] == 31
     assert rows[0]['AP^det-a'] == '0.200'
+    # a seed whose model kept no detection has no metrics: said, not hidden
+    empty = _saved_run(0.3)
+    empty['stages']['warmup']['metrics'] = {}
+    rows = bench.aggregate({
+        ('casp', 0): run,
+        ('casp', 1): empty
+    }, ['casp'], [0, 1])
+    assert rows[0]['warmup AP^det-a'] == '0.033 (1 of 2 seeds)'
+    assert rows[0]['AP^det'] == '0.200 ± 0.141'
 
 
 def test_combine_merges_seeds_from_separate_runs(tmp_path):
