@@ -253,6 +253,11 @@ def _mean_std(values):
     return text
 
 
+def stage_metric(run: dict, stage: str, key: str):
+    """One metric of one stage of a (method, seed) run, or ``None``."""
+    return ((run['stages'].get(stage) or {}).get('metrics') or {}).get(key)
+
+
 def stage_seconds(run: dict, method: str) -> float:
     """Seconds the stages of one (method, seed) run took, summed from their
     records (so a re-run that skips finished stages still reports them);
@@ -276,8 +281,7 @@ def aggregate(per_run: dict, methods, seeds) -> list:
         stage = 'baseline' if method == 'baseline' else 'finetune'
 
         def m(stage_, key, runs=runs):
-            return [((r['stages'].get(stage_) or {}).get('metrics')
-                     or {}).get(key) for r in runs]
+            return [stage_metric(r, stage_, key) for r in runs]
 
         row = dict(method=method, seeds=len(runs))
         row['AP^det'] = _mean_std(m(stage, 'coco/bbox_mAP'))
@@ -368,14 +372,11 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
     methods = [m for m in methods if any((m, s) in per_run for s in seeds)]
 
     def values(method, stage, key):
-        out = []
-        for s in seeds:
-            r = per_run.get((method, s))
-            v = ((r or {}).get('stages', {}).get(stage)
-                 or {}).get('metrics', {}).get(key)
-            if v is not None:
-                out.append(v)
-        return out
+        vals = [
+            stage_metric(per_run[(method, s)], stage, key) for s in seeds
+            if (method, s) in per_run
+        ]
+        return [v for v in vals if v is not None]
 
     panels = (
         ('class-specific AP on val', [('AP^det', None, 'coco/bbox_mAP'),

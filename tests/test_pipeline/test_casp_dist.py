@@ -131,13 +131,16 @@ def test_killed_stage_resumes_and_finished_stages_are_skipped(
     assert not (work / 'labeler' / 'done.json').exists(), \
         'killed too late: the stage had finished'
 
-    again = subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        cwd=REPO_ROOT,
-        timeout=300)
+    def rerun():
+        return subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            cwd=REPO_ROOT,
+            timeout=300)
+
+    again = rerun()
     assert again.returncode == 0, again.stderr[-4000:]
     done = json.load(open(work / 'labeler' / 'done.json'))
     assert done['checkpoint'].endswith('epoch_8.pth')
@@ -152,13 +155,7 @@ def test_killed_stage_resumes_and_finished_stages_are_skipped(
         'the re-run did not resume the last checkpoint'
     assert 'Epoch(train) [1]' not in again.stdout + again.stderr
 
-    third = subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        cwd=REPO_ROOT,
-        timeout=300)
+    third = rerun()
     assert third.returncode == 0, third.stderr[-4000:]
     out = third.stdout + third.stderr
     assert 'labeler: done, skipped' in out
