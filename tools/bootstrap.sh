@@ -46,8 +46,28 @@ stack_ok() {
 import mmcasp, mmcv.ops, mmdet, mmengine, torch  # noqa
 from mmcv.ops import nms  # compiled ops present
 import shutil, sys
-sys.exit(0 if shutil.which('mim', path=sys.prefix + '/bin') else 1)
+if not shutil.which('mim', path=sys.prefix + '/bin'):
+    sys.exit(1)
+# mim finds configs and tools in <site-packages>/mmcasp/.mim
+from mim.utils import get_installed_path
+import os.path as osp
+sys.exit(0 if osp.isdir(osp.join(get_installed_path('mmcasp'), '.mim',
+                                 'configs')) else 1)
 PY
+}
+
+# `mim train mmcasp <config>` looks for configs and tools in
+# <site-packages>/mmcasp/.mim (mim derives the folder from the distribution's
+# location); an editable install puts only an import finder there. A link
+# <site-packages>/mmcasp -> <repo>/mmcasp gives mim that folder and imports
+# the very same source files. A non-editable install (a real folder) is left
+# alone.
+link_for_mim() {
+  local site
+  site="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  if [ ! -e "$site/mmcasp" ]; then
+    ln -sfn "$ROOT/mmcasp" "$site/mmcasp"
+  fi
 }
 
 if [ -x "$PY" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && stack_ok; then
@@ -89,6 +109,7 @@ fi
 
 log "installing mmcasp (editable) with runtime and test requirements"
 "${PIP[@]}" -q --no-build-isolation -e "$ROOT[tests]"
+link_for_mim
 
 log "installing the mim CLI ($OPENMIM_SPEC without its openxlab dependencies)"
 "${PIP[@]}" -q -r "$ROOT/requirements/mim.txt"
