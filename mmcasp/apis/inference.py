@@ -4,11 +4,9 @@ from typing import Optional, Union
 
 import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
-from mmcasp.registry import MODELS
-from mmcasp.utils import register_all_modules
+from mmcasp.utils.build import build_model
 
 __all__ = ['load_detector']
 
@@ -27,14 +25,12 @@ def load_detector(config: Union[str, Config],
         The model in eval mode, with ``cfg`` and ``dataset_meta`` attached.
     """
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    register_all_modules(init_default_scope=False)
     model_cfg = cfg.model.copy()
     model_cfg.pop('init_cfg', None)  # the checkpoint replaces any init
-    with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope', 'mmcasp')):
-        model = MODELS.build(model_cfg)
-        if checkpoint is None:
-            model.init_weights()
+    model = build_model(
+        model_cfg,
+        cfg.get('default_scope', 'mmcasp'),
+        init_weights=checkpoint is None)
     if checkpoint is not None:
         ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
         model.dataset_meta = ckpt.get('meta', {}).get('dataset_meta')

@@ -63,19 +63,12 @@ def transfer_into_model(
 def build_target_model(config: Any) -> Tuple[torch.nn.Module, Config]:
     """Build and initialise the model of a config (path or Config), in the
     config's default scope, without its transfer init (if any)."""
-    from mmengine.registry import DefaultScope
-
-    from mmcasp.registry import MODELS
-    from mmcasp.utils import register_all_modules
+    from mmcasp.utils.build import build_model
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    register_all_modules(init_default_scope=False)
     model_cfg = cfg.model.copy()
     init = model_cfg.get('init_cfg')
     if isinstance(init, dict) and init.get('type') in ('CaSPTransfer',
                                                        'mmcasp.CaSPTransfer'):
         model_cfg.pop('init_cfg')
-    with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope', 'mmcasp')):
-        model = MODELS.build(model_cfg)
-        model.init_weights()
+    model = build_model(model_cfg, cfg.get('default_scope', 'mmcasp'))
     return model, cfg
