@@ -1,25 +1,12 @@
 #!/usr/bin/env bash
 # Usage: GPUS=16 bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py options]
-# SCRIPT=casp.py runs another tool the same way (see tools/slurm_casp.sh).
-set -x
-
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-WORK_DIR=$4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PY_ARGS=${@:5}
-
-srun -p "${PARTITION}" \
-    --job-name="${JOB_NAME}" \
-    --gres=gpu:"${GPUS_PER_NODE}" \
-    --ntasks="${GPUS}" \
-    --ntasks-per-node="${GPUS_PER_NODE}" \
-    --cpus-per-task="${CPUS_PER_TASK}" \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    python -u "$(dirname "$0")/${SCRIPT:-train.py}" "${CONFIG}" --work-dir="${WORK_DIR}" \
-    --launcher="slurm" ${PY_ARGS}
+# mmdet's interface; GPU and CPU partitions (no --gres where the partition
+# has no GPUs), environment as in tools/slurm_run.sh. SCRIPT=casp.py runs
+# another tool the same way (see tools/slurm_casp.sh). A requeued or
+# resubmitted training continues from its last checkpoint with --resume.
+if [ $# -lt 4 ]; then
+    sed -n '2,2p' "$0" >&2
+    exit 2
+fi
+exec bash "$(dirname "$0")/slurm_run.sh" "$1" "$2" "${SCRIPT:-train.py}" \
+    "$3" --work-dir="$4" "${@:5}"

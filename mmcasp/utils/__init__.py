@@ -3,7 +3,8 @@ from .checkpoint import (UnsafeCheckpointError,
                          install_safe_checkpoint_loading,
                          runner_checkpoint_safe_globals, safe_torch_load)
 from .config import config_root, package_root, register_config_package
-from .dist import cpu_model_wrapper_cfg, init_distributed
+from .dist import (DistLaunchError, cpu_model_wrapper_cfg, init_distributed,
+                   slurm_dist_env)
 from .fileio import dump_json_atomic
 from .setup_env import register_all_modules
 from .toy_config import retarget_data_root
@@ -14,5 +15,6 @@ __all__ = [
     'runner_checkpoint_safe_globals', 'safe_torch_load', 'config_root',
     'package_root', 'register_config_package', 'register_all_modules',
     'SUPPORTED_VERSIONS', 'check_dependencies', 'retarget_data_root',
-    'init_distributed', 'cpu_model_wrapper_cfg', 'dump_json_atomic'
+    'init_distributed', 'cpu_model_wrapper_cfg', 'dump_json_atomic',
+    'slurm_dist_env', 'DistLaunchError'
 ]
