@@ -4,7 +4,8 @@ a baseline finetune from the plain init, evaluation and a report.
 
     python tools/casp.py [CONFIG] [--work-dir DIR] [--data-root DIR]
         [--stages labeler pseudo ...] [--eval-set NAME ANN IMG_DIR ...]
-        [--tensorboard] [--launcher {none,pytorch,slurm}]
+        [--cfg-options KEY=VALUE ...] [--tensorboard]
+        [--launcher {none,pytorch,slurm}]
 
 With no argument it runs the CPU demo on the embedded toy dataset
 (generated under the work dir). Re-running skips finished stages and resumes
@@ -23,12 +24,12 @@ import os.path as osp
 import sys
 import time
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
-from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError, prepare_casp,
-                             resolve_config)
+from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError,
+                             apply_cfg_options, prepare_casp, resolve_config)
 from mmcasp.utils import init_distributed
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
@@ -49,7 +50,19 @@ def parse_args(argv=None):
         action='append',
         default=[],
         metavar=('NAME', 'ANN', 'IMG_DIR'),
-        help='an extra COCO evaluation set (repeatable)')
+        help='an extra evaluation set (repeatable): any COCO-format '
+        'annotation file (instances with boxes, and masks for mask AP) and '
+        'the folder its file_names are relative to')
+    p.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        metavar='KEY=VALUE',
+        help='override pipeline settings, dotted as in mmdet\'s tools or a '
+        'sweep grid: casp.warmup.epochs=1 (or warmup.epochs=1), '
+        'pseudo.delta=0.3, finetune.parts="[backbone,neck]", '
+        'toy.num_images.labeled=24')
     p.add_argument(
         '--tensorboard',
         action='store_true',
@@ -75,6 +88,7 @@ def main(argv=None):
     init_distributed(args.launcher)
     try:
         cfg = Config.fromfile(resolve_config(args.config))
+        apply_cfg_options(cfg, args.cfg_options)
         casp = prepare_casp(cfg, work_dir, args.data_root)
     except PipelineError as e:
         sys.exit(f'error: {e}')
