@@ -1,2 +1,8 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-__all__ = []
+from .pseudo_labels import (ScoreVisualizer, draw_pseudo_labels, label_caption,
+                            select_labels, upscale_factor)
+
+__all__ = [
+    'ScoreVisualizer', 'select_labels', 'upscale_factor', 'label_caption',
+    'draw_pseudo_labels'
+]
