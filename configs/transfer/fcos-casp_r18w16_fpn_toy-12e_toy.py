@@ -1,0 +1,46 @@
+# Toy transfer target: class-specific FCOS (6 things, boxes only) at the toy
+# CondInst's width (ResNet-18 with 16 base channels, 64-channel FPN P3-P7 and
+# head), initialised from the CPU demo's warmed-up class-agnostic CondInst:
+# backbone, neck and box head (towers, regression, centerness, scales). The
+# toy counterpart of fcos-casp_r50_fpn_1x_coco.py; see docs/transfer.md.
+_base_ = [
+    '../_base_/models/fcos-ca_r50_fpn.py',
+    '../_base_/datasets/toy_instance.py',
+    '../_base_/schedules/schedule_toy-12e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(
+    backbone=dict(
+        depth=18, base_channels=16, frozen_stages=-1, norm_eval=False),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
+    bbox_head=dict(
+        num_classes=6, in_channels=64, feat_channels=64, stacked_convs=2),
+    init_cfg=dict(
+        type='mmcasp.CaSPTransfer',
+        checkpoint='work_dirs/demo/warmup/epoch_6.pth',
+        parts=['backbone', 'neck', 'head'],
+        classifier='random'))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='RandomResize', scale=[(128, 128), (160, 160)], keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(metric='bbox')
+test_evaluator = val_evaluator
+default_hooks = dict(logger=dict(interval=10))
+log_processor = dict(window_size=10)
