@@ -5,7 +5,8 @@ torch >= 2.6 unpickles ``torch.load`` files with ``weights_only=True``. A
 checkpoint written by mmengine's ``Runner`` holds, besides tensors, the state
 of the message hub: :class:`~mmengine.logging.HistoryBuffer` objects, numpy
 arrays, numpy scalars and dtypes, and references to the buffer's statistic
-methods (pickled as ``getattr(HistoryBuffer, 'mean')``). Plain
+methods (pickled as ``getattr(HistoryBuffer, 'mean')``), and ``bytes``
+(numpy pickles the data of an *empty* array as ``bytes()``). Plain
 ``torch.load`` refuses those, so ``load_checkpoint``, ``load_from`` and
 ``--resume`` fail.
 
@@ -22,6 +23,7 @@ checkpoint loader so that a refused checkpoint raises
 """
 import os.path as osp
 import pickle
+import re
 from typing import Any, Callable, List, Optional
 
 import numpy as np
@@ -77,21 +79,67 @@ def runner_checkpoint_safe_globals() -> List[Any]:
         np.dtype,
         _reconstruct,
         scalar,
+        bytes,  # the buffer of an empty array: bytes() (harmless constructor)
         (_history_buffer_getattr, 'builtins.getattr'),
     ]
-    # numpy >= 1.25 pickles some dtypes through their DType classes.
-    dtype_classes = {
-        type(np.dtype(t))
-        for t in ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
-                  'uint32', 'uint64', 'float16', 'float32', 'float64')
-    }
-    entries.extend(c for c in dtype_classes if c is not np.dtype)
+    # numpy >= 1.25 pickles dtypes through their DType classes. Every dtype
+    # whose values are plain data is allowed; ``object`` is not (an object
+    # array's content is arbitrary pickled objects).
+    entries.extend(c for c in _plain_data_dtype_classes() if c is not np.dtype)
     # Names written by the other numpy major version.
     other = 'numpy.core' if _numpy_core_name() == 'numpy._core' \
         else 'numpy._core'
     entries.append((_reconstruct, f'{other}.multiarray._reconstruct'))
     entries.append((scalar, f'{other}.multiarray.scalar'))
     return entries
+
+
+#: dtypes a checkpoint may hold: every numpy dtype whose values are data.
+PLAIN_DATA_DTYPES = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                     'uint16', 'uint32', 'uint64', 'float16', 'float32',
+                     'float64', 'longdouble', 'complex64', 'complex128',
+                     'clongdouble', 'U1', 'S1', 'V1', 'datetime64[s]',
+                     'timedelta64[s]')
+
+
+def _plain_data_dtype_classes() -> set:
+    return {type(np.dtype(t)) for t in PLAIN_DATA_DTYPES}
+
+
+def _allowed_names() -> set:
+    """Pickled names of the allow-list (to tell what torch refused)."""
+    names = set()
+    for entry in runner_checkpoint_safe_globals():
+        if isinstance(entry, tuple):
+            names.add(entry[1])
+        else:
+            names.add(f'{entry.__module__}.{entry.__qualname__}')
+    return names
+
+
+def _what_was_refused(filename: str, error: Exception) -> str:
+    """A short description of what a refused checkpoint holds.
+
+    torch's own text (a page of advice ending in "Please file an issue") is
+    reduced to the offending globals, or the offending type.
+    """
+    try:
+        found = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # not a zip checkpoint, or unreadable: use the text
+        found = []
+    refused = sorted(set(found) - _allowed_names())
+    if refused:
+        return 'the Python object(s) ' + ', '.join(refused)
+    text = str(error)
+    built = re.search(r"got <class '([\w.]+)'>", text)
+    if built:
+        name = built.group(1)
+        if name.endswith('ObjectDType'):
+            return ('a numpy array of dtype object (its items are arbitrary '
+                    'pickled objects)')
+        return f'an object of type {name}'
+    reason = re.search(r'WeightsUnpickler error: ([^\n]+)', text)
+    return reason.group(1).strip() if reason else type(error).__name__
 
 
 def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
@@ -112,12 +160,18 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     try:
         return torch.load(
             filename, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
+    except (pickle.UnpicklingError, RuntimeError) as e:
+        if isinstance(e, RuntimeError) and 'weights_only' not in str(e) \
+                and 'Weights only' not in str(e):
+            raise
         raise UnsafeCheckpointError(
-            f'Refusing to load checkpoint "{filename}": it references a '
-            'Python object that is not on mmcasp\'s allow-list of '
-            'checkpoint types (weights_only=True). Only load checkpoints '
-            f'from sources you trust. torch said: {e}') from e
+            f'Refusing to load checkpoint "{filename}": it holds '
+            f'{_what_was_refused(filename, e)}, outside mmcasp\'s '
+            'allow-list of checkpoint contents (tensors, mmengine '
+            'HistoryBuffer, numpy arrays and scalars of data dtypes); such '
+            'objects can run code when loaded. Load only checkpoints from '
+            'sources you trust; to use this one, re-save just its weights '
+            '(its "state_dict") in a trusted environment.') from None
 
 
 def _load_from_local(filename: str, map_location: Optional[Any] = None):

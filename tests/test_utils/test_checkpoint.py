@@ -4,17 +4,18 @@ import os
 import os.path as osp
 import pickle
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 from mmengine.logging import HistoryBuffer
 from mmengine.model import BaseModel
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner, load_checkpoint, save_checkpoint
 from torch.utils.data import Dataset
 
 import mmcasp  # noqa: F401  (installs the safe loader)
 from mmcasp.utils import UnsafeCheckpointError, safe_torch_load
-from mmcasp.utils.checkpoint import _history_buffer_getattr
+from mmcasp.utils.checkpoint import PLAIN_DATA_DTYPES, _history_buffer_getattr
 
 
 class _Model(BaseModel):
@@ -147,3 +148,78 @@ def test_getattr_only_reaches_history_buffer_statistics():
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         safe_torch_load(str(tmp_path / 'nope.pth'))
+
+
+def _equal(a, b):
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(
+            _equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, HistoryBuffer):
+        return _equal(a.data, b.data) and a.max_length == b.max_length
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and \
+            a.tobytes() == b.tobytes()
+    if isinstance(a, np.generic):
+        return type(a) is type(b) and a.tobytes() == b.tobytes()
+    return a == b
+
+
+def _runner_like_values():
+    """Every kind of value an mmengine Runner checkpoint's meta holds."""
+    full = HistoryBuffer()
+    for v in (1.0, 2.5, 4.0):
+        full.update(v)
+    values = dict(
+        message_hub=dict(
+            log_scalars={
+                'train/loss': full,
+                'train/empty': HistoryBuffer()
+            },
+            runtime_info=dict(epoch=3, iter=120, best_score=np.float64(0.5))),
+        nested=[(1, 'a', None, True), {
+            'k': [1.5, (2, 3)]
+        }],
+        seed=np.int64(7))
+    for name in PLAIN_DATA_DTYPES:
+        dt = np.dtype(name)
+        values[f'array_{name}'] = np.zeros((2, 3), dt)
+        values[f'empty_{name}'] = np.zeros((0, ), dt)
+        values[f'scalar_{name}'] = np.zeros(1, dt)[0]
+    return values
+
+
+def test_every_runner_checkpoint_value_loads(tmp_path):
+    values = _runner_like_values()
+    path = str(tmp_path / 'meta.pth')
+    torch.save(dict(state_dict={'w': torch.ones(2)}, meta=values), path)
+    loaded = safe_torch_load(path)
+    assert _equal(values, loaded['meta'])
+    # an empty HistoryBuffer (numpy pickles its empty array via bytes())
+    # also loads through mmengine's checkpoint loader
+    model = _Model()
+    save_checkpoint(dict(state_dict=model.state_dict(), meta=values), path)
+    assert _equal(values, load_checkpoint(model, path)['meta'])
+
+
+def test_numpy_object_array_hiding_a_callable_is_refused(tmp_path):
+    marker = tmp_path / 'pwned'
+    bad = tmp_path / 'objarr.pth'
+    torch.save({'meta': np.array([_Exploit(marker), 1], dtype=object)},
+               str(bad))
+    with pytest.raises(UnsafeCheckpointError) as e:
+        safe_torch_load(str(bad))
+    msg = str(e.value)
+    assert str(bad) in msg and 'system' in msg
+    assert 'Please file an issue' not in msg
+    assert not marker.exists()
+
+
+def test_plain_object_array_is_refused_with_its_type(tmp_path):
+    bad = tmp_path / 'objects.pth'
+    torch.save({'meta': np.array([1, 'a'], dtype=object)}, str(bad))
+    with pytest.raises(UnsafeCheckpointError) as e:
+        safe_torch_load(str(bad))
+    assert 'dtype object' in str(e.value)
+    assert 'Please file an issue' not in str(e.value)
