@@ -138,7 +138,8 @@ class SlurmCluster:
 
     def stop(self):
         # jobs first: their slurmstepd processes outlive slurmd
-        if 'slurmctld' in self.procs:
+        ctld = self.procs.get('slurmctld')
+        if ctld is not None and ctld.poll() is None:
             self.run(['scancel', '--full', '--user', 'root'],
                      check=False,
                      timeout=30)
