@@ -1,6 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 import json
 import os
+import os.path as osp
 
 import cv2
 import mmcv
@@ -107,3 +108,56 @@ def test_decode_bad_and_odd_images(tmp_path):
     img, _ = decode_image(str(exif))
     assert img.shape[:2] == (30, 10)
     assert img.shape == mmcv.imread(str(exif)).shape
+
+
+def _real_like(path, progressive=False):
+    rng = np.random.default_rng(0)
+    img = cv2.GaussianBlur(
+        rng.integers(0, 255, (96, 128, 3), dtype=np.uint8), (5, 5), 0)
+    params = [cv2.IMWRITE_JPEG_PROGRESSIVE, 1] if progressive else []
+    ok, enc = cv2.imencode(osp.splitext(str(path))[1], img, params)
+    assert ok
+    return enc.tobytes()
+
+
+def test_data_after_the_image_is_not_truncation(tmp_path):
+    """Motion photos and camera trailers append data after JPEG's EOI (and
+    after PNG's IEND): the image is complete and decodes as without it."""
+    for ext in ('.jpg', '.png'):
+        clean = _real_like(tmp_path / f'x{ext}')
+        trailer = b'\x00\x00\x00\x18ftypmp42' + bytes(range(256)) * 40
+        (tmp_path / f'clean{ext}').write_bytes(clean)
+        (tmp_path / f'trailer{ext}').write_bytes(clean + trailer)
+        ref, reason = decode_image(str(tmp_path / f'clean{ext}'))
+        img, reason2 = decode_image(str(tmp_path / f'trailer{ext}'))
+        assert reason is None and reason2 is None, (ext, reason2)
+        np.testing.assert_array_equal(img, ref)
+
+
+def test_truncation_is_found_by_decoding(tmp_path):
+    cases = {
+        'cut.jpg':
+        _real_like(tmp_path / 'a.jpg')[:-400],
+        'cut_progressive.jpg':
+        _real_like(tmp_path / 'a.jpg', progressive=True)[:-400],
+        'cut.png':
+        _real_like(tmp_path / 'a.png')[:-400],
+    }
+    # a thumbnail (EXIF/APP or comment segment) carries its own end
+    # marker: a file cut after the thumbnail is still truncated
+    main = _real_like(tmp_path / 'a.jpg')
+    ok, thumb = cv2.imencode('.jpg', np.zeros((8, 8, 3), np.uint8))
+    thumb = thumb.tobytes()
+    segment = b'\xff\xfe' + (len(thumb) + 2).to_bytes(2, 'big') + thumb
+    with_thumb = main[:2] + segment + main[2:]
+    assert _decodes_whole(tmp_path, with_thumb)
+    cases['cut_after_thumbnail.jpg'] = with_thumb[:len(segment) + 600]
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert decode_image(str(tmp_path / name))[1] == 'truncated', name
+
+
+def _decodes_whole(tmp_path, data):
+    path = tmp_path / 'whole.jpg'
+    path.write_bytes(data)
+    return decode_image(str(path))[1] is None
