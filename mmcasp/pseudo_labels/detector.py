@@ -12,13 +12,15 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 import pycocotools.mask as mask_utils
 import torch
+import torch.nn.functional as F
 from mmcv.ops import nms
+from mmdet.models.utils.misc import aligned_bilinear
 
 from .coco_io import xyxy_to_xywh
 
 __all__ = [
-    'select_instances', 'merge_flip_predictions', 'encode_masks',
-    'rle_from_change_points'
+    'box_filter', 'select_instances', 'paste_condinst_masks',
+    'merge_flip_predictions', 'encode_masks', 'rle_from_change_points'
 ]
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
@@ -46,6 +48,42 @@ def encode_masks(masks: torch.Tensor) -> List[dict]:
     return rles
 
 
+def paste_condinst_masks(mask_preds: torch.Tensor, img_shape: Tuple[int, int],
+                         ori_shape: Tuple[int, int], mask_out_stride: int,
+                         mask_thr: float) -> torch.Tensor:
+    """CondInst mask logits -> bool masks on the original image.
+
+    The operations of mmdet's ``CondInstMaskHead._predict_by_feat_single``
+    (``rescale=True``) in the same order, so the masks are the same: sigmoid,
+    ``aligned_bilinear`` by ``mask_out_stride``, crop to ``img_shape``,
+    bilinear resize to ``ori_shape``, ``> mask_thr``. Only the last step
+    differs in layout: it writes straight into a transposed buffer, so the
+    result is an (K, H, W) view of (K, W, H) contiguous memory, the
+    column-major order that :func:`encode_masks` (pycocotools and
+    :func:`rle_from_change_points`) reads without another copy.
+
+    Args:
+        mask_preds: (K, h, w) logits at ``mask_out_stride`` of the padded
+            input.
+        img_shape: (h, w) of the resized (unpadded) input.
+        ori_shape: (H, W) of the original image.
+        mask_out_stride: Upsampling factor to the input resolution.
+        mask_thr: Probability threshold.
+    """
+    ori_h, ori_w = ori_shape
+    out = torch.empty((len(mask_preds), ori_w, ori_h),
+                      dtype=torch.bool,
+                      device=mask_preds.device)
+    if len(mask_preds):
+        m = aligned_bilinear(mask_preds.sigmoid().unsqueeze(0),
+                             mask_out_stride)
+        m = m[:, :, :img_shape[0], :img_shape[1]]
+        m = F.interpolate(
+            m, (ori_h, ori_w), mode='bilinear', align_corners=False)[0]
+        torch.gt(m.transpose(1, 2), mask_thr, out=out)
+    return out.transpose(1, 2)
+
+
 def rle_from_change_points(masks: torch.Tensor) -> List[dict]:
     """(N, H, W) bool masks -> N COCO RLEs (str counts), computed where the
     masks are: the positions where the column-major pixel sequence changes
@@ -71,6 +109,32 @@ def rle_from_change_points(masks: torch.Tensor) -> List[dict]:
     for rle in rles:
         rle['counts'] = rle['counts'].decode('ascii')
     return rles
+
+
+def box_filter(bboxes: torch.Tensor,
+               scores: torch.Tensor,
+               delta: float = 0.2,
+               min_size: float = 0.) -> Tuple[torch.Tensor, Counter]:
+    """CaSP's rules that need no mask, on the predictions' device.
+
+    Args:
+        bboxes: (N, 4) xyxy in original image pixels.
+        scores: (N, ) objectness.
+        delta: Keep score > delta, compared in the scores' precision.
+        min_size: Drop boxes whose width or height is below
+            ``max(min_size, 1)`` pixels (mmdet's COCO loading drops boxes
+            under one pixel).
+
+    Returns:
+        tuple: bool keep (N, ) and a Counter of drops (``below_delta``,
+        ``too_small``).
+    """
+    ok = scores > torch.tensor(delta, dtype=scores.dtype)
+    dropped = Counter(below_delta=int((~ok).sum()))
+    wh = bboxes[:, 2:] - bboxes[:, :2]
+    big = (wh >= max(float(min_size), 1.0)).all(1)
+    dropped['too_small'] = int((ok & ~big).sum())
+    return ok & big, dropped
 
 
 def select_instances(
@@ -108,33 +172,49 @@ def select_instances(
         segmentation (RLE, str counts), area])`` sorted by score, and a
         Counter of dropped predictions by reason (``below_delta``,
         ``too_small``, ``empty_mask``, ``over_max``).
+
+    Masks on a GPU: areas are counted there and only non-empty kept masks
+    are encoded (:func:`encode_masks`). On a CPU the masks that pass the
+    box rules are encoded in one pycocotools call and areas are read from
+    the RLEs (``pycocotools.mask.area``), which is exact and avoids a pass
+    over every pixel.
     """
     scores = torch.as_tensor(scores)
     bboxes = torch.as_tensor(bboxes, device=scores.device).float()
     if masks is not None:
         masks = torch.as_tensor(masks, device=scores.device).bool()
-    dropped = Counter()
-    ok = scores > torch.tensor(delta, dtype=scores.dtype)
-    dropped['below_delta'] = int((~ok).sum())
-    wh = bboxes[:, 2:] - bboxes[:, :2]
-    big = (wh >= max(float(min_size), 1.0)).all(1)
-    dropped['too_small'] = int((ok & ~big).sum())
-    ok &= big
-    if masks is not None and len(masks):
-        area = masks.flatten(1).sum(1)
-        dropped['empty_mask'] = int((ok & (area == 0)).sum())
-        ok &= area > 0
-    idx = ok.nonzero()[:, 0]
-    idx = idx[scores[idx].argsort(descending=True, stable=True)]
-    dropped['over_max'] = max(len(idx) - max_per_image, 0)
-    idx = idx[:max_per_image]
+    ok, dropped = box_filter(bboxes, scores, delta, min_size)
+    cand = ok.nonzero()[:, 0]
+    order = scores[cand].argsort(descending=True, stable=True)
+    idx = cand[order]
+    rles = areas = None
+    if masks is not None and masks.is_cuda:
+        area = masks[idx].flatten(1).sum(1)
+        dropped['empty_mask'] = int((area == 0).sum())
+        idx, area = idx[area > 0], area[area > 0]
+        dropped['over_max'] = max(len(idx) - max_per_image, 0)
+        idx, areas = idx[:max_per_image], area[:max_per_image].cpu().numpy()
+        rles = encode_masks(masks[idx])
+    elif masks is not None:
+        # encode in candidate order (no gather when all are candidates),
+        # then reorder the RLE list by score
+        sub = masks if len(cand) == len(masks) else masks[cand]
+        rles = encode_masks(sub)
+        order = order.numpy()
+        area = mask_utils.area(rles)[order] if rles else np.zeros(0)
+        rles = [rles[j] for j in order]
+        nonempty = np.flatnonzero(area > 0)
+        dropped['empty_mask'] = len(idx) - len(nonempty)
+        dropped['over_max'] = max(len(nonempty) - max_per_image, 0)
+        nonempty = nonempty[:max_per_image]
+        idx = idx[torch.from_numpy(nonempty)]
+        areas, rles = area[nonempty], [rles[j] for j in nonempty]
+    else:
+        dropped['over_max'] = max(len(idx) - max_per_image, 0)
+        idx = idx[:max_per_image]
     dropped = Counter({k: v for k, v in dropped.items() if v})
     boxes = bboxes[idx].cpu().numpy()
     kept_scores = scores[idx].float().cpu().numpy()
-    rles = areas = None
-    if masks is not None:
-        rles = encode_masks(masks[idx])
-        areas = area[idx].cpu().numpy() if len(masks) else []
     cats = [category_id] * len(idx)
     if labels is not None and category_ids is not None:
         lab = torch.as_tensor(labels, device=scores.device)[idx].cpu()

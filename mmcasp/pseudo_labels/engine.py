@@ -1,12 +1,18 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """The pseudo-labeling loop shared by the detector and CAM labelers.
 
-:func:`run_pseudo_labeling` splits the images into fixed batches, gives each
-rank of a torch.distributed job every ``world_size``-th batch (so batches,
-and hence results, are the same for any number of processes), decodes images
+:func:`run_pseudo_labeling` splits the images into fixed chunks, gives each
+rank of a torch.distributed job every ``world_size``-th chunk, decodes images
 in DataLoader workers, records each image's result as one JSON line in the
 rank's shard file (resume state: finished images are never redone), and on
 rank 0 merges all shards into one COCO file written atomically.
+
+Batches are formed after decoding, per *bucket*: a predictor may define
+``batch_key(item)`` (the detector's is the padded input shape), and a batch
+only holds images of one key. Images of different shapes are never padded
+to each other, so an image's labels do not depend on which images share its
+batch, the batch size or the number of processes (see
+:func:`bucket_batches`).
 """
 import glob
 import json
@@ -14,7 +20,8 @@ import os
 import os.path as osp
 import time
 from collections import Counter
-from typing import Callable, List, Optional, Sequence
+from typing import (Callable, Hashable, Iterable, Iterator, List, Optional,
+                    Sequence)
 
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
@@ -25,7 +32,9 @@ from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .image_source import decode_image
 
-__all__ = ['ImageDataset', 'run_pseudo_labeling', 'format_stats']
+__all__ = [
+    'ImageDataset', 'run_pseudo_labeling', 'format_stats', 'bucket_batches'
+]
 
 
 class ImageDataset(Dataset):
@@ -62,6 +71,48 @@ def _collate(batch):
     return batch
 
 
+def bucket_batches(items: Iterable[dict],
+                   batch_size: int,
+                   key: Callable[[dict], Optional[Hashable]],
+                   max_held: Optional[int] = None) -> Iterator[List[dict]]:
+    """Group a stream of items into batches whose items share one key.
+
+    A bucket goes out as soon as it holds ``batch_size`` items. When more
+    than ``max_held`` items (default ``4 * batch_size``) wait in unfinished
+    buckets, the fullest one goes out early, as a smaller batch of one key
+    (bounded memory with many shapes). At the end the rest go out in the
+    order their keys were first seen. An item whose key is ``None`` goes out
+    alone at once (e.g. an image that was skipped). Deterministic for a given
+    stream: no timing or hashing order is involved.
+
+    With a key that determines everything a batch shares (the detector's
+    padded input shape), a batch of one key gives each image the same input
+    as a batch of one would, whatever ``batch_size`` is.
+    """
+    if batch_size < 1:
+        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    max_held = 4 * batch_size if max_held is None else max_held
+    buckets: dict = {}  # insertion-ordered
+    held = 0
+    for it in items:
+        k = key(it)
+        if k is None:
+            yield [it]
+            continue
+        bucket = buckets.setdefault(k, [])
+        bucket.append(it)
+        held += 1
+        if len(bucket) == batch_size:
+            held -= len(buckets.pop(k))
+            yield bucket
+        elif held > max_held:
+            fullest = max(buckets, key=lambda b: len(buckets[b]))
+            out = buckets.pop(fullest)
+            held -= len(out)
+            yield out
+    yield from buckets.values()
+
+
 def _shard_files(shard_dir: str) -> List[str]:
     return sorted(glob.glob(osp.join(shard_dir, 'shard-*.jsonl')))
 
@@ -88,18 +139,20 @@ def format_stats(stats: dict) -> str:
     return '\n'.join(lines)
 
 
-def run_pseudo_labeling(entries: Sequence[dict],
-                        predict: Callable[[List[dict]], List[List[dict]]],
-                        out_file: str,
-                        shard_dir: Optional[str] = None,
-                        prepare: Optional[Callable] = None,
-                        batch_size: int = 8,
-                        num_workers: int = 2,
-                        categories: Optional[List[dict]] = None,
-                        info: Optional[dict] = None,
-                        drop_empty: bool = True,
-                        show_progress: bool = True,
-                        max_pixels: int = 40_000_000) -> Optional[dict]:
+def run_pseudo_labeling(
+        entries: Sequence[dict],
+        predict: Callable[[List[dict]], List[List[dict]]],
+        out_file: str,
+        shard_dir: Optional[str] = None,
+        prepare: Optional[Callable] = None,
+        batch_size: int = 8,
+        num_workers: int = 2,
+        categories: Optional[List[dict]] = None,
+        info: Optional[dict] = None,
+        drop_empty: bool = True,
+        show_progress: bool = True,
+        max_pixels: int = 40_000_000,
+        batch_key: Optional[Callable] = None) -> Optional[dict]:
     """Label ``entries`` and write a COCO file.
 
     Args:
@@ -112,13 +165,18 @@ def run_pseudo_labeling(entries: Sequence[dict],
         shard_dir: Where per-rank progress lives; default
             ``<out_file>.shards``. Delete it to start over.
         prepare: ``(entry, img) -> inputs``, run in DataLoader workers.
-        batch_size: Images per forward pass.
+        batch_size: At most this many images per forward pass; a batch
+            only holds images of one ``batch_key`` (see
+            :func:`bucket_batches`).
         num_workers: DataLoader workers decoding images.
         categories: Categories of the file (default one ``object``).
         info: Extra ``info`` (model, checkpoint, δ...).
         drop_empty: Drop images left without a label (CaSP).
         show_progress: Progress bar (rank 0).
         max_pixels: Larger images are skipped (``too_large``).
+        batch_key: ``item -> hashable``: images of one key may share a
+            batch. Default: ``predict.batch_key`` if it has one (the
+            detector's padded input shape), else any images may.
 
     Returns:
         dict: Statistics on rank 0 (also in the file's ``info.stats``);
@@ -147,13 +205,21 @@ def run_pseudo_labeling(entries: Sequence[dict],
         shuffle=False,
         num_workers=num_workers,
         collate_fn=_collate)
+    predictor_key = batch_key or getattr(predict, 'batch_key', None)
+
+    def key(item: dict) -> Optional[Hashable]:
+        if 'skipped' in item:
+            return None
+        return predictor_key(item) if predictor_key else 0
+
     shard = osp.join(shard_dir, f'shard-{rank:03d}-of-{world:03d}.jsonl')
     bar = ProgressBar(len(mine)) if show_progress and rank == 0 and mine \
         else None
     dropped = Counter()
     t0 = time.time()
+    stream = (it for chunk in loader for it in chunk)
     with RecordWriter(shard) as writer:
-        for batch in loader:
+        for batch in bucket_batches(stream, batch_size, key):
             valid = [it for it in batch if 'skipped' not in it]
             results = predict(valid) if valid else []
             by_id = {}

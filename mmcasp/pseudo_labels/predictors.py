@@ -9,20 +9,24 @@ import contextlib
 import copy
 import time
 from collections import Counter
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmcv.transforms import Compose
+from mmdet.models.dense_heads import CondInstMaskHead
+from mmdet.models.detectors.single_stage_instance_seg import \
+    SingleStageInstanceSegmentor
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 
 from .cam import cam_to_boxes, nms_numpy, scale_boxes
 from .coco_io import xyxy_to_xywh
-from .detector import merge_flip_predictions, select_instances
+from .detector import (box_filter, merge_flip_predictions,
+                       paste_condinst_masks, select_instances)
 
 __all__ = ['inference_pipeline', 'DetectorPredictor', 'CamPredictor']
 
@@ -59,6 +63,18 @@ def _autocast(enabled: bool, device: torch.device):
     return contextlib.nullcontext()
 
 
+@contextlib.contextmanager
+def _mkldnn_off():
+    """``torch.backends.mkldnn.enabled = False`` for the block (its
+    ``flags()`` also sets TF32 and warns on CPU builds)."""
+    prev = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = prev
+
+
 class DetectorPredictor:
     """CaSP's detector labeler.
 
@@ -78,6 +94,13 @@ class DetectorPredictor:
         category_ids: Class index -> category id: write the model's classes
             (class-specific pseudo labels). Default: one ``object``
             category (id 1), CaSP's class-agnostic labels.
+        prefilter: Apply the box rules (δ, size) before the mask head, so
+            masks are computed and pasted for candidates only (same labels,
+            see :meth:`_prefiltered_predict`); for CondInst-like models.
+        batch_invariant: On a CPU, convolutions whose results do not depend
+            on the batch (see :meth:`_invariant`). With the
+            :meth:`batch_key` buckets, an image's labels are then the same
+            for any batch size or number of processes.
     """
 
     def __init__(self,
@@ -90,7 +113,9 @@ class DetectorPredictor:
                  flip_iou: float = 0.6,
                  fp16: bool = False,
                  scope: str = 'mmcasp',
-                 category_ids: Optional[Sequence[int]] = None) -> None:
+                 category_ids: Optional[Sequence[int]] = None,
+                 prefilter: bool = True,
+                 batch_invariant: bool = True) -> None:
         if flip and category_ids is not None:
             raise ValueError('flip TTA merges class-agnostically: use it '
                              'with class-agnostic pseudo labels only')
@@ -104,6 +129,8 @@ class DetectorPredictor:
         self.flip = flip
         self.flip_iou = flip_iou
         self.fp16 = fp16
+        self.prefilter = prefilter
+        self.batch_invariant = batch_invariant
         self.device = next(model.parameters()).device
         #: set to a Counter to accumulate forward / post-processing seconds
         self.timings: Optional[Counter] = None
@@ -118,6 +145,17 @@ class DetectorPredictor:
                 logger='current',
                 level=30)
 
+    def batch_key(self, item: dict) -> Tuple[int, int]:
+        """The padded input shape ``(H, W)`` of a prepared item: the test
+        pipeline's output padded to the data preprocessor's size divisor.
+        Batched with other images of this shape only, an image gets the
+        same network input as alone (mmdet pads a batch to its largest
+        image, and padding changes predictions)."""
+        h, w = item['inputs']['packed']['inputs'].shape[-2:]
+        d = int(
+            getattr(self.model.data_preprocessor, 'pad_size_divisor', 1) or 1)
+        return -(-h // d) * d, -(-w // d) * d
+
     def _pack(self, entry: dict, img: np.ndarray) -> dict:
         return self.pipeline(
             dict(img=img, img_id=entry['id'], img_path=entry['path']))
@@ -129,10 +167,77 @@ class DetectorPredictor:
                                         np.ascontiguousarray(img[:, ::-1]))
         return out
 
+    def _invariant(self):
+        """On a CPU, run without oneDNN (mkldnn) convolutions: those pick
+        kernels by batch size, so an image's outputs change in the last
+        bits with the batch it is in (measured: up to 4e-6 on the toy
+        CondInst's logits). ATen's own CPU convolution computes each image
+        of a batch with the same per-image GEMM: bit-identical results for
+        any batch, at about the same speed for small models (see
+        docs/benchmarks.md)."""
+        if self.batch_invariant and self.device.type == 'cpu':
+            return _mkldnn_off()
+        return contextlib.nullcontext()
+
+    def _staged(self) -> bool:
+        """Masks only for the predictions that can be kept: for an mmdet
+        single-stage instance segmentor with a box head (CondInst, YOLACT)
+        and no flip TTA (which merges masks before the rules)."""
+        m = self.model
+        return (self.prefilter and not self.flip
+                and isinstance(m, SingleStageInstanceSegmentor) and m.with_bbox
+                and m.with_mask)
+
+    def _prefiltered_predict(self, data: dict) -> Tuple[list, List[Counter]]:
+        """``SingleStageInstanceSegmentor.predict`` with CaSP's box rules
+        (:func:`box_filter`: δ and size, on the original-image boxes) applied
+        between the box head and the mask head, so the mask head computes
+        and pastes masks of candidates only. The kept predictions and their
+        masks are those of the stock ``predict``: boxes and scores come from
+        the same box head; each mask is computed by its own group of the
+        dynamic convolution and pasted channel by channel (tested
+        bit-identical on CPU)."""
+        m = self.model
+        samples = data['data_samples']
+        x = m.extract_feat(data['inputs'])
+        results = m.bbox_head.predict(x, samples, rescale=False)
+        drops = []
+        for i, (res, sample) in enumerate(zip(results, samples)):
+            scale = res.bboxes.new_tensor(sample.scale_factor).repeat((1, 2))
+            keep, why = box_filter(res.bboxes / scale, res.scores, self.delta,
+                                   self.min_size)
+            results[i] = res[keep]
+            drops.append(why)
+        if isinstance(m.mask_head, CondInstMaskHead):
+            self._paste_condinst(x, results, samples)
+        else:
+            results = m.mask_head.predict(
+                x, samples, rescale=True, results_list=results)
+        return m.add_pred_to_datasample(samples, results), drops
+
+    def _paste_condinst(self, x: tuple, results: list, samples: list) -> None:
+        """``CondInstMaskHead.predict`` (rescale) for the candidates, with
+        :func:`paste_condinst_masks` (same masks, laid out for RLE)."""
+        head = self.model.mask_head
+        mask_preds = head(x, results)[0]
+        for res, pred, sample in zip(results, mask_preds, samples):
+            meta = sample.metainfo
+            res.bboxes = res.bboxes / res.bboxes.new_tensor(
+                meta['scale_factor']).repeat((1, 2))
+            res.masks = paste_condinst_masks(pred[:len(res)],
+                                             meta['img_shape'][:2],
+                                             meta['ori_shape'][:2],
+                                             head.mask_out_stride,
+                                             head.test_cfg.mask_thr)
+
     @torch.no_grad()
-    def _predict(self, packed: List[dict]) -> list:
-        with _autocast(self.fp16, self.device):
-            return self.model.test_step(pseudo_collate(packed))
+    def _predict(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
+        with _autocast(self.fp16, self.device), self._invariant():
+            if not self._staged():
+                return self.model.test_step(
+                    pseudo_collate(packed)), [Counter()] * len(packed)
+            data = self.model.data_preprocessor(pseudo_collate(packed), False)
+            return self._prefiltered_predict(data)
 
     def _sync(self) -> None:
         if self.device.type == 'cuda':
@@ -140,30 +245,32 @@ class DetectorPredictor:
 
     def __call__(self, items: List[dict]) -> List[tuple]:
         t0 = time.perf_counter()
-        results = self._predict([it['inputs']['packed'] for it in items])
+        results, pre_drops = self._predict(
+            [it['inputs']['packed'] for it in items])
         flipped = self._predict([it['inputs']['flipped'] for it in items
-                                 ]) if self.flip else [None] * len(items)
+                                 ])[0] if self.flip else [None] * len(items)
         if self.timings is not None:
             self._sync()
             t1 = time.perf_counter()
             self.timings['forward_s'] += t1 - t0
         out = []
-        for it, res, res_f in zip(items, results, flipped):
+        for it, res, res_f, pre in zip(items, results, flipped, pre_drops):
             pred = _as_dict(res.pred_instances)
             if res_f is not None:
                 pred = merge_flip_predictions(pred,
                                               _as_dict(res_f.pred_instances),
                                               it['width'], self.flip_iou)
-            out.append(
-                select_instances(
-                    pred['bboxes'],
-                    pred['scores'],
-                    pred.get('masks'),
-                    delta=self.delta,
-                    max_per_image=self.max_per_image,
-                    min_size=self.min_size,
-                    labels=pred.get('labels'),
-                    category_ids=self.category_ids))
+            inst, dropped = select_instances(
+                pred['bboxes'],
+                pred['scores'],
+                pred.get('masks'),
+                delta=self.delta,
+                max_per_image=self.max_per_image,
+                min_size=self.min_size,
+                labels=pred.get('labels'),
+                category_ids=self.category_ids)
+            dropped.update(pre)
+            out.append((inst, +dropped))
         if self.timings is not None:
             self.timings['postprocess_s'] += time.perf_counter() - t1
             self.timings['images'] += len(items)
