@@ -75,6 +75,12 @@ def _mkldnn_off():
         torch.backends.mkldnn.enabled = prev
 
 
+def _invariant_cpu(enabled: bool, device: torch.device):
+    if enabled and device.type == 'cpu':
+        return _mkldnn_off()
+    return contextlib.nullcontext()
+
+
 class DetectorPredictor:
     """CaSP's detector labeler.
 
@@ -175,9 +181,7 @@ class DetectorPredictor:
         of a batch with the same per-image GEMM: bit-identical results for
         any batch, at about the same speed for small models (see
         docs/benchmarks.md)."""
-        if self.batch_invariant and self.device.type == 'cpu':
-            return _mkldnn_off()
-        return contextlib.nullcontext()
+        return _invariant_cpu(self.batch_invariant, self.device)
 
     def _staged(self) -> bool:
         """Masks only for the predictions that can be kept: for an mmdet
@@ -299,6 +303,10 @@ class CamPredictor:
         min_score: Drop boxes whose score (mean normalised activation in the
             component) is below this.
         fp16: Autocast to fp16 on GPU.
+        batch_invariant: On a CPU, convolutions without oneDNN, whose
+            results do not depend on the number of threads (processes of a
+            distributed run use one each). Each image's forward runs alone,
+            so its labels do not depend on its batch either.
     """
 
     def __init__(self,
@@ -313,8 +321,10 @@ class CamPredictor:
                  class_agnostic: bool = False,
                  category_ids: Optional[Sequence[int]] = None,
                  min_score: float = 0.,
-                 fp16: bool = False) -> None:
+                 fp16: bool = False,
+                 batch_invariant: bool = True) -> None:
         self.classifier = classifier.eval()
+        self.batch_invariant = batch_invariant
         self.image_labels = image_labels
         self.top_k = top_k
         self.scales = tuple(scales)
@@ -358,14 +368,17 @@ class CamPredictor:
             x = x.to(self.device)[None]
             if self.flip:
                 x = torch.cat([x, x.flip(-1)])
-            with _autocast(self.fp16, self.device):
-                feats = self.classifier.forward_features(
-                    self.classifier.normalize(x)).float()
-            if self.flip:
-                feats = torch.stack([feats[0], feats[1].flip(-1)])
-            logits.append(
-                feats.mean((2, 3)) @ weight.float().t() + bias.float())
-            cam = torch.einsum('kc,nchw->nkhw', weight.float(), feats)
+            with _invariant_cpu(self.batch_invariant, self.device):
+                with _autocast(self.fp16, self.device):
+                    feats = self.classifier.forward_features(
+                        self.classifier.normalize(x)).float()
+                if self.flip:
+                    feats = torch.stack([feats[0], feats[1].flip(-1)])
+                logits.append(
+                    feats.mean((2, 3)) @ weight.float().t() + bias.float())
+                # a 1x1 convolution (einsum's batched GEMM on a CPU changes
+                # the last bits with the number of threads)
+                cam = F.conv2d(feats, weight.float()[:, :, None, None])
             if grid is None:
                 grid = cam.shape[-2:]
             else:
