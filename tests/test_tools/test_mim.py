@@ -82,3 +82,32 @@ def test_mim_train_from_non_editable_install(toy_root, tmp_path):
     out = proc.stdout + proc.stderr
     assert 'data.labeled.ann' in out and 'does not exist' in out, out[-3000:]
     assert (installed / 'tools' / 'casp.py').is_file()
+
+
+@pytest.mark.skipif(
+    not osp.isfile(MIM),
+    reason='the mim CLI is not installed (tools/bootstrap.sh installs it)')
+def test_mim_finds_configs_and_tools_of_this_install():
+    """Where mim looks (``<site-packages>/mmcasp/.mim``) holds the configs
+    and tools: a real folder for a normal install, the link
+    tools/bootstrap.sh adds for the editable one. The README's
+    ``mim train mmcasp <config>`` runs in tests/test_docs.py."""
+    proc = subprocess.run([
+        sys.executable, '-c', 'from mim.utils import get_installed_path; '
+        "print(get_installed_path('mmcasp'))"
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=subprocess_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    mim_root = proc.stdout.strip().splitlines()[-1]
+    if not osp.isdir(mim_root):
+        pytest.fail(f'mim looks for mmcasp in {mim_root}, which does not '
+                    'exist: an editable install without the link '
+                    'tools/bootstrap.sh makes (see docs/get_started.md#mim)')
+    assert osp.isfile(
+        osp.join(mim_root, '.mim', 'configs', 'condinst', CONFIG_NAME))
+    assert osp.isfile(osp.join(mim_root, '.mim', 'tools', 'train.py'))
+    if osp.islink(mim_root):  # editable: the link points at this checkout
+        assert osp.realpath(mim_root) == osp.realpath(
+            osp.join(REPO_ROOT, 'mmcasp'))
