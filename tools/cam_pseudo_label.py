@@ -21,7 +21,6 @@ Same machinery as tools/pseudo_label.py: resumable (``<out>.shards``),
 distributed (``--launcher pytorch``), bad images skipped and counted.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -32,7 +31,7 @@ import mmcasp  # noqa: F401
 from mmcasp.pseudo_labels import (CamPredictor, ImageSourceError,
                                   build_cam_classifier, collect_images,
                                   format_stats, run_pseudo_labeling)
-from mmcasp.utils import init_distributed
+from mmcasp.utils import InputFileError, check_coco_file, init_distributed
 
 
 def parse_args(argv=None):
@@ -81,8 +80,10 @@ def main(argv=None):
         sys.exit(f'error: {e}')
     image_labels, categories, category_ids = None, None, None
     if args.labels:
-        with open(args.labels) as f:
-            lab = json.load(f)
+        try:
+            lab = check_coco_file(args.labels, what='image-label file')
+        except InputFileError as e:
+            sys.exit(f'error: {e}')
         cats = sorted(lab['categories'], key=lambda c: c['id'])
         index = {c['id']: i for i, c in enumerate(cats)}
         image_labels = {}

@@ -10,12 +10,14 @@ Example::
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401  (version guard, mmcasp:: bases, safe loading)
+from mmcasp.datasets import MaskLoadingError, check_mask_loading
 from mmcasp.utils import (cpu_model_wrapper_cfg, init_distributed,
                           register_all_modules)
 
@@ -98,6 +100,10 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
+    try:  # a stock mmdet config on RLE labels would train on nothing
+        check_mask_loading(cfg)
+    except MaskLoadingError as e:
+        sys.exit(f'error: {e}')
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -3,6 +3,8 @@ from .class_agnostic_coco import ClassAgnosticCocoDataset
 from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
+from .mask_loading import (MaskLoadingError, check_mask_loading,
+                           count_rle_masks, drops_rle_masks, rle_mask_problems)
 from .predet_views import (boxes_from_view, boxes_to_view,
                            edge_density_proposals, sample_crop,
                            visible_fraction)
@@ -15,5 +17,7 @@ __all__ = [
     'make_toy_dataset', 'render_toy_image', 'PanopticFormatError',
     'convert_panoptic_to_entities', 'panoptic_to_entities', 'ImageDataset',
     'boxes_from_view', 'boxes_to_view', 'edge_density_proposals',
-    'sample_crop', 'visible_fraction'
+    'sample_crop', 'visible_fraction', 'MaskLoadingError',
+    'check_mask_loading', 'count_rle_masks', 'drops_rle_masks',
+    'rle_mask_problems'
 ]

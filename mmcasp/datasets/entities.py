@@ -11,7 +11,6 @@ The per-image work is the pure :func:`panoptic_to_entities`; the file-level
 never produce a silently wrong file: with ``strict=True`` they raise, else
 the affected image (or segment) is skipped and counted by reason.
 """
-import json
 import os.path as osp
 from collections import Counter
 from typing import Dict, List, Tuple
@@ -22,6 +21,7 @@ from mmengine.utils import ProgressBar
 from panopticapi.utils import rgb2id
 
 from mmcasp.utils.fileio import dump_json_atomic
+from mmcasp.utils.input_files import InputFileError, load_json
 from .rle import encode_rle, mask_bbox_xywh
 
 __all__ = [
@@ -143,8 +143,10 @@ def convert_panoptic_to_entities(pan_json: str,
         (kept, no entity), ``entities``, ``crowd``, ``skipped_images``
         (reason -> count), ``skipped_segments`` (reason -> count).
     """
-    with open(pan_json) as f:
-        pan = json.load(f)
+    try:
+        pan = load_json(pan_json, 'panoptic annotation file')
+    except InputFileError as e:
+        raise PanopticFormatError(str(e)) from None
     images = {img['id']: img for img in pan.get('images', [])}
     if not pan.get('annotations'):
         raise PanopticFormatError(f'{pan_json} has no annotations')

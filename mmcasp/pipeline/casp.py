@@ -23,10 +23,12 @@ from mmengine.dist import barrier, broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmcasp.datasets.mask_loading import drops_rle_masks, rle_mask_problems
 from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
                                   build_cam_classifier, collect_images,
                                   dump_json_atomic, run_pseudo_labeling)
-from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
+from mmcasp.utils import (InputFileError, coco_problems, cpu_model_wrapper_cfg,
+                          format_problems, load_json, package_root,
                           register_all_modules)
 from .sweep import stage_settings
 
@@ -236,11 +238,17 @@ class CaspPipeline:
                 if not osp.exists(d.get(key, '')):
                     problems.append(
                         f'data.{split}.{key}: {d.get(key)} does not exist')
+            if split != 'unlabeled' and osp.isfile(d.get('ann', '')):
+                problems.extend(
+                    _coco_file_problems(f'data.{split}.ann', d.ann))
         for ev in self.extra_evals:
             for key in ('ann', 'img'):
                 if not osp.exists(ev[key]):
                     problems.append(
                         f"eval set {ev['name']}: {ev[key]} does not exist")
+            if osp.isfile(ev['ann']):
+                problems.extend(
+                    _coco_file_problems(f"eval set {ev['name']}", ev['ann']))
         if self.labeler_type not in ('detector', 'cam', 'none'):
             problems.append(f'labeler.type: {self.labeler_type!r} is not '
                             "one of 'detector', 'cam', 'none'")
@@ -266,6 +274,13 @@ class CaspPipeline:
                     'this config trains on masks; take a box-only detector '
                     '(e.g. configs/fcos/fcos-ca_r18w16_fpn_toy-12e_toy-'
                     'objects.py, FCOS or RetinaNet)')
+        if 'warmup' in configs and drops_rle_masks(
+                _innermost_dataset(configs['warmup'].train_dataloader).get(
+                    'pipeline', [])):
+            problems.append(
+                'warmup.config: its LoadAnnotations(with_mask=True, '
+                'poly2mask=False) would ignore every pseudo label (their '
+                'masks are RLE); set poly2mask=True')
         selfsup = 'warmup' in configs and is_self_supervised(configs['warmup'])
         if self.labeler_type == 'none' and 'warmup' in configs and \
                 not selfsup:
@@ -441,6 +456,9 @@ class CaspPipeline:
 
     def _train(self, stage: str, cfg: Config) -> dict:
         t0 = time.time()
+        problems = rle_mask_problems(cfg)
+        if problems:
+            raise PipelineError(f'{stage}.config: ' + '\n'.join(problems))
         runner = Runner.from_cfg(cfg)
         runner.train()
         metrics = {}
@@ -749,6 +767,15 @@ class CaspPipeline:
             print_log(f'[casp] {stage}: running', logger='current')
             out[stage] = getattr(self, f'run_{stage}')()
         return out
+
+
+def _coco_file_problems(name: str, path: str) -> List[str]:
+    """A COCO annotation file's problems, as lines of a validation error."""
+    try:
+        problems = coco_problems(load_json(path, 'COCO file'))
+    except InputFileError as e:
+        return [f'{name}: {e}']
+    return [format_problems(f'{name}: {path}', problems)] if problems else []
 
 
 def _flatten(obj, prefix: str = '') -> dict:

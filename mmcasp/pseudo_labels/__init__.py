@@ -7,8 +7,9 @@ from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
 from .detector import (encode_masks, merge_flip_predictions,
                        rle_from_change_points, select_instances)
 from .engine import ImageDataset, format_stats, run_pseudo_labeling
-from .image_source import (ImageSourceError, check_complete, collect_images,
-                           decode_image, safe_relative_path)
+from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
+from .image_source import (SKIP_REASONS, ImageSourceError, check_complete,
+                           collect_images, decode_image, safe_relative_path)
 from .predictors import CamPredictor, DetectorPredictor, inference_pipeline
 from .quality import evaluate_pseudo_labels, precision_recall_at_iou
 
@@ -20,5 +21,6 @@ __all__ = [
     'ImageDataset', 'format_stats', 'run_pseudo_labeling', 'ImageSourceError',
     'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
     'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
-    'evaluate_pseudo_labels', 'precision_recall_at_iou'
+    'evaluate_pseudo_labels', 'precision_recall_at_iou', 'SKIP_REASONS',
+    'MAX_ASPECT', 'crop_instances', 'pad_to_aspect'
 ]

@@ -16,6 +16,7 @@ batch, the batch size or the number of processes (see
 """
 import glob
 import json
+import logging
 import os
 import os.path as osp
 import time
@@ -30,6 +31,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
+from .extreme_shapes import crop_instances, pad_to_aspect
 from .image_source import decode_image
 
 __all__ = [
@@ -40,7 +42,11 @@ __all__ = [
 class ImageDataset(Dataset):
     """Decodes entries; an optional ``prepare`` turns ``(entry, img)`` into
     model inputs inside the worker. Bad images come back as
-    ``dict(entry=..., skipped=reason)``."""
+    ``dict(entry=..., skipped=reason[, detail=text])``, the reason from
+    :data:`~.image_source.SKIP_REASONS`. An image the pipeline cannot take
+    at its shape is padded to an aspect ratio it can
+    (:mod:`.extreme_shapes`) and marked ``unpadded=(h, w)``: its labels are
+    cropped back."""
 
     def __init__(self,
                  entries: Sequence[dict],
@@ -59,11 +65,25 @@ class ImageDataset(Dataset):
         if img is None:
             return dict(entry=entry, skipped=reason)
         item = dict(entry=entry, height=img.shape[0], width=img.shape[1])
+        if not self.prepare:
+            item['inputs'] = img
+            return item
         try:
-            item['inputs'] = self.prepare(entry, img) if self.prepare \
-                else img
-        except Exception as e:  # a transform failing on one odd image
-            return dict(entry=entry, skipped=f'prepare_failed: {e}')
+            item['inputs'] = self.prepare(entry, img)
+        except Exception as e:  # e.g. a 4 x 3000 px strip: resized to 0 px
+            padded = pad_to_aspect(img)
+            if padded is img:
+                return dict(
+                    entry=entry, skipped='prepare_failed', detail=repr(e))
+            try:  # label it padded; the labels are cropped back
+                item['inputs'] = self.prepare(entry, padded)
+            except Exception as e2:
+                return dict(
+                    entry=entry, skipped='prepare_failed', detail=repr(e2))
+            item.update(
+                unpadded=(img.shape[0], img.shape[1]),
+                height=padded.shape[0],
+                width=padded.shape[1])
         return item
 
 
@@ -233,10 +253,18 @@ def run_pseudo_labeling(
                 rec = dict(id=e['id'], file_name=e['file_name'])
                 if 'skipped' in it:
                     rec['skipped'] = it['skipped']
+                    detail = f": {it['detail']}" if 'detail' in it else ''
                     print_log(
                         f"pseudo labels: skipped {e['path']}: "
-                        f"{it['skipped']}",
-                        logger='current')
+                        f"{it['skipped']}{detail}",
+                        logger='current',
+                        level=logging.WARNING)
+                elif 'unpadded' in it:
+                    h, w = it['unpadded']
+                    rec.update(
+                        height=h,
+                        width=w,
+                        instances=crop_instances(by_id[e['id']], h, w))
                 else:
                     rec.update(
                         height=it['height'],

@@ -10,7 +10,6 @@ reads one image the way mmdet's ``LoadImageFromFile`` does and reports why
 it cannot, so that bad files become counted skips, never a crash mid-run.
 """
 import io
-import json
 import os
 import os.path as osp
 from collections import Counter
@@ -20,15 +19,42 @@ import mmcv
 import numpy as np
 from PIL import Image
 
+from mmcasp.utils.input_files import (InputFileError, coco_problems,
+                                      format_problems, load_json)
+
 __all__ = [
     'IMAGE_EXTENSIONS', 'ImageSourceError', 'collect_images',
-    'safe_relative_path', 'decode_image', 'check_complete'
+    'safe_relative_path', 'decode_image', 'check_complete', 'SKIP_REASONS'
 ]
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
+#: Why an image is not labeled: the only keys of a run's skip counts.
+#: ``duplicate`` and ``missing`` are found when the source is read (before
+#: the model loads); the others when the image is decoded and prepared.
+SKIP_REASONS = {
+    'duplicate':
+    'the same file is listed twice (kept once)',
+    'missing':
+    'the file named by the source does not exist',
+    'unreadable_path':
+    'the file exists but cannot be opened (permissions, '
+    'a folder, a broken link)',
+    'empty_file':
+    'the file has 0 bytes',
+    'truncated':
+    'the decoder runs out of data before the image ends',
+    'not_an_image':
+    'no decoder (OpenCV, Pillow) can read the file',
+    'too_large':
+    'more pixels than max_pixels (default 40 M)',
+    'prepare_failed':
+    "the model's test pipeline fails on the decoded image "
+    '(the log names the error)',
+}
 
-class ImageSourceError(ValueError):
+
+class ImageSourceError(InputFileError):
     """The image source itself is unusable (raised before the model
     loads)."""
 
@@ -90,16 +116,15 @@ def collect_images(
         given = [(None, n, {}) for n in _from_folder(source)]
     elif source.endswith('.json'):
         root = root or osp.dirname(osp.abspath(source))
-        with open(source) as f:
-            data = json.load(f)
-        images = data.get('images') if isinstance(data, dict) else None
-        if images is None:
-            raise ImageSourceError(f'{source} has no "images" list')
-        ids = [img.get('id') for img in images]
-        if len(set(ids)) != len(ids) or None in ids:
-            raise ImageSourceError(f'{source}: image ids missing or not '
-                                   'unique')
-        for img in images:
+        try:
+            data = load_json(source, 'image source')
+        except InputFileError as e:
+            raise ImageSourceError(str(e)) from None
+        problems = coco_problems(data, annotations=False)
+        if problems:
+            raise ImageSourceError(
+                format_problems(f'image source {source}', problems))
+        for img in data['images']:
             extra = {k: img[k] for k in ('height', 'width') if k in img}
             given.append((int(img['id']), img['file_name'], extra))
     else:

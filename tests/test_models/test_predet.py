@@ -3,6 +3,7 @@
 gradients, a few optimisation steps, transfer of what it pretrains."""
 import math
 import os.path as osp
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -230,22 +231,54 @@ def test_crpn_targets_follow_the_iou_rules():
     assert (pos < 300).all() and (neg >= 300).all()
 
 
+@contextmanager
+def _one_thread():
+    """Float reductions in one fixed order, whatever the machine's (or a
+    previous test's) thread setting: 25 SGD steps amplify last-bit
+    differences, so the run is only reproducible with a fixed count."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
+
+
 def test_a_few_steps_reduce_the_loss():
-    model, batch = _model_and_batch(num_images=2)
-    opt = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
-    totals = []
-    torch.manual_seed(0)
-    for _ in range(25):
-        data = model.data_preprocessor(batch, True)
-        losses = model(**data, mode='loss')
-        total = sum(losses.values())
-        opt.zero_grad()
-        total.backward()
-        # as the configs' optim_wrapper.clip_grad
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.)
-        opt.step()
-        totals.append(total.item())
-    assert np.mean(totals[-5:]) < 0.8 * np.mean(totals[:3]), totals
+    """The loss samples anchors and negatives at random, so one step's value
+    is noisy (it rose and fell by 30 % between steps). Before and after
+    training the loss is therefore measured on the same samples (three
+    fixed seeds, no update), and training itself is seeded and
+    single-threaded: the test is deterministic. Measured with this
+    procedure for training seeds 0-3 (2-core CPU): after / before = 0.49,
+    0.60, 0.52, 0.40; the bound 0.8 leaves a margin over the worst."""
+    with _one_thread():
+        model, batch = _model_and_batch(num_images=2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
+
+        def loss_on_fixed_samples():
+            values = []
+            for seed in range(3):
+                torch.manual_seed(1000 + seed)
+                data = model.data_preprocessor(batch, True)
+                with torch.no_grad():
+                    losses = model(**data, mode='loss')
+                values.append(sum(losses.values()).item())
+            return float(np.mean(values))
+
+        before = loss_on_fixed_samples()
+        torch.manual_seed(0)
+        for _ in range(25):
+            data = model.data_preprocessor(batch, True)
+            losses = model(**data, mode='loss')
+            total = sum(losses.values())
+            opt.zero_grad()
+            total.backward()
+            # as the configs' optim_wrapper.clip_grad
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.)
+            opt.step()
+        after = loss_on_fixed_samples()
+    assert after < 0.8 * before, (before, after)
 
 
 def test_image_dataset_with_labels(toy_root):

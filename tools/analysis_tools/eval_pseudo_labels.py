@@ -10,8 +10,10 @@ Example::
 """
 import argparse
 import json
+import sys
 
 from mmcasp.pseudo_labels import evaluate_pseudo_labels
+from mmcasp.utils import InputFileError, check_coco_file
 
 
 def parse_args():
@@ -29,10 +31,11 @@ def parse_args():
 
 def main():
     args = parse_args()
-    with open(args.pseudo) as f:
-        pseudo = json.load(f)
-    with open(args.gt) as f:
-        gt = json.load(f)
+    try:
+        pseudo = check_coco_file(args.pseudo, what='pseudo-label file')
+        gt = check_coco_file(args.gt, what='ground-truth file')
+    except InputFileError as e:
+        sys.exit(f'error: {e}')
     res = evaluate_pseudo_labels(
         pseudo, gt, class_agnostic=not args.class_specific, iou=args.iou)
     mode = 'class-specific' if args.class_specific else 'class-agnostic'

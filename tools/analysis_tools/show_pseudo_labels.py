@@ -14,7 +14,6 @@ shorter side so labels stay readable; scores are written as probabilities
 and how many are drawn. Files are named after the images.
 """
 import argparse
-import json
 import os
 import os.path as osp
 import sys
@@ -23,6 +22,7 @@ import mmcv
 from mmengine.utils import ProgressBar
 
 from mmcasp.pseudo_labels import safe_relative_path
+from mmcasp.utils import InputFileError, check_coco_file
 from mmcasp.visualization import (ScoreVisualizer, draw_pseudo_labels,
                                   label_caption, select_labels)
 
@@ -57,8 +57,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    with open(args.pseudo) as f:
-        coco = json.load(f)
+    try:
+        coco = check_coco_file(args.pseudo, what='pseudo-label file')
+    except InputFileError as e:
+        sys.exit(f'error: {e}')
     root = args.image_root or coco.get('info', {}).get('image_root')
     if not root:
         sys.exit(f'error: {args.pseudo} records no info.image_root; give '
