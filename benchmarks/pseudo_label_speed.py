@@ -4,13 +4,18 @@ on the same model and images, plus CAM post-processing speed.
 
     python benchmarks/pseudo_label_speed.py --config CONFIG \
         [--checkpoint CKPT] --images IMAGES.json --image-root ROOT \
-        --batch-sizes 1 8 32 [--fp16] --out work_dirs/bench/speed.json
+        --batch-sizes 1 8 32 [--fp16] [--rounds 2] \
+        --out work_dirs/bench/speed.json
 
-Each measurement labels every image of the source once after a warm-up
-pass over the first batches; the stock loop is mmengine's Runner.test() with
-the config's test pipeline over the same images (batch 1, as
+After one warm-up pass of each loop, ``--rounds`` rounds each run every loop
+once over all images, interleaved (stock, mmcasp batch 1, 8, 32, ...), so a
+machine shared with other work slows all loops alike; a loop's images/s is
+its median over the rounds. The stock loop is mmengine's ``Runner.test()``
+with the config's test pipeline over the same images (batch 1, as
 tools/test.py), dumping predictions with DumpDetResults. Numbers are
-images/s of wall time, including decoding, on the machine it runs on.
+images/s of wall time, including decoding, on the machine it runs on. The
+script also checks that mmcasp's label files are identical for every batch
+size (images, boxes, scores, masks and ids as written).
 """
 import argparse
 import json
@@ -45,6 +50,9 @@ def parse_args():
     p.add_argument('--num-workers', type=int, default=2)
     p.add_argument('--delta', type=float, default=0.2)
     p.add_argument('--skip-stock', action='store_true')
+    p.add_argument(
+        '--rounds', type=int, default=2, help='interleaved timed rounds')
+    p.add_argument('--max-images', type=int, help='first N images only')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     p.add_argument('--out', required=True)
     return p.parse_args()
@@ -55,71 +63,112 @@ def sync():
         torch.cuda.synchronize()
 
 
-def ours(model, cfg, entries, bs, fp16, workers, delta, tmp):
-    pred = DetectorPredictor(
-        model, cfg.test_dataloader.dataset.pipeline, delta=delta, fp16=fp16)
-    warm = entries[:max(2 * bs, 8)]
-    run_pseudo_labeling(
-        warm,
-        pred,
-        osp.join(tmp, 'warm.json'),
-        prepare=pred.prepare,
-        batch_size=bs,
-        num_workers=workers,
-        show_progress=False)
-    out = osp.join(tmp, f'ours_{bs}_{fp16}.json')
-    pred.timings = Counter()
-    sync()
-    t = time.perf_counter()
-    stats = run_pseudo_labeling(
-        entries,
-        pred,
-        out,
-        prepare=pred.prepare,
-        batch_size=bs,
-        num_workers=workers,
-        show_progress=False)
-    sync()
-    wall = time.perf_counter() - t
+class Ours:
+    """mmcasp's loop at one batch size and precision."""
+
+    def __init__(self, model, cfg, entries, bs, fp16, workers, delta, tmp):
+        self.pred = DetectorPredictor(
+            model,
+            cfg.test_dataloader.dataset.pipeline,
+            delta=delta,
+            fp16=fp16)
+        self.entries, self.bs, self.workers = entries, bs, workers
+        self.out = osp.join(tmp, f'ours_{bs}_{fp16}.json')
+        self.runs = []
+
+    def _label(self, entries, out):
+        shutil.rmtree(out + '.shards', ignore_errors=True)
+        return run_pseudo_labeling(
+            entries,
+            self.pred,
+            out,
+            prepare=self.pred.prepare,
+            batch_size=self.bs,
+            num_workers=self.workers,
+            show_progress=False)
+
+    def warm_up(self):
+        self._label(self.entries[:max(2 * self.bs, 8)],
+                    self.out + '.warm.json')
+
+    def run(self):
+        self.pred.timings = Counter()
+        sync()
+        t = time.perf_counter()
+        stats = self._label(self.entries, self.out)
+        sync()
+        wall = time.perf_counter() - t
+        tm = self.pred.timings
+        self.runs.append(
+            dict(
+                images_per_s=len(self.entries) / wall,
+                wall_s=wall,
+                forward_s=round(tm['forward_s'], 2),
+                mask_paste_s=round(tm['mask_paste_s'], 2),
+                postprocess_s=round(tm['postprocess_s'], 2),
+                labels=stats['labels'],
+                images_kept=stats['images_kept'],
+                labels_per_image=round(stats['labels'] / len(self.entries),
+                                       2)))
+        return self.runs[-1]
+
+    def labels(self):
+        with open(self.out) as f:
+            d = json.load(f)
+        return d['images'], d['annotations']
+
+
+class Stock:
+    """mmdet's stock loop: ``Runner.test()`` at batch 1, DumpDetResults."""
+
+    def __init__(self, cfg, checkpoint, images, root, workers, tmp):
+        from mmdet.evaluation import DumpDetResults
+        c = cfg.copy()
+        c.work_dir = osp.join(tmp, 'stock')
+        c.load_from = checkpoint
+        c.experiment_name = 'bench_stock'
+        c.visualizer.name = 'bench_stock_vis'
+        ds = c.test_dataloader.dataset
+        ds.update(
+            type='mmdet.CocoDataset',
+            ann_file=osp.abspath(images),
+            data_root='',
+            data_prefix=dict(img=root.rstrip('/') + '/'),
+            test_mode=True,
+            metainfo=dict(classes=('object', )))
+        ds.pipeline = [
+            t for t in ds.pipeline if 'LoadAnnotations' not in t.type
+        ]
+        c.test_dataloader.batch_size = 1
+        c.test_dataloader.num_workers = workers
+        c.test_evaluator = dict(
+            type='mmdet.DumpDetResults',
+            out_file_path=osp.join(tmp, 'stock.pkl'))
+        self.runner = Runner.from_cfg(c)
+        assert DumpDetResults  # the stock dumping metric
+        self.runs = []
+
+    def warm_up(self):
+        self.runner.test()  # model load, first batches
+
+    def run(self):
+        sync()
+        t = time.perf_counter()
+        self.runner.test()
+        sync()
+        wall = time.perf_counter() - t
+        n = len(self.runner.test_dataloader.dataset)
+        self.runs.append(dict(images_per_s=n / wall, wall_s=wall))
+        return self.runs[-1]
+
+
+def summary(runs, **extra):
+    """The run of median images/s, with every round's images/s."""
+    best = sorted(runs, key=lambda r: r['images_per_s'])[len(runs) // 2]
     return dict(
-        images_per_s=len(entries) / wall,
-        wall_s=wall,
-        forward_s=round(pred.timings['forward_s'], 2),
-        postprocess_s=round(pred.timings['postprocess_s'], 2),
-        labels=stats['labels'],
-        images_kept=stats['images_kept'])
-
-
-def stock(cfg, checkpoint, images, root, workers, tmp):
-    from mmdet.evaluation import DumpDetResults
-    c = cfg.copy()
-    c.work_dir = osp.join(tmp, 'stock')
-    c.load_from = checkpoint
-    c.experiment_name = 'bench_stock'
-    c.visualizer.name = 'bench_stock_vis'
-    ds = c.test_dataloader.dataset
-    ds.update(
-        type='mmdet.CocoDataset',
-        ann_file=osp.abspath(images),
-        data_root='',
-        data_prefix=dict(img=root.rstrip('/') + '/'),
-        test_mode=True,
-        metainfo=dict(classes=('object', )))
-    ds.pipeline = [t for t in ds.pipeline if 'LoadAnnotations' not in t.type]
-    c.test_dataloader.batch_size = 1
-    c.test_dataloader.num_workers = workers
-    c.test_evaluator = dict(
-        type='mmdet.DumpDetResults', out_file_path=osp.join(tmp, 'stock.pkl'))
-    runner = Runner.from_cfg(c)
-    assert DumpDetResults  # the stock dumping metric
-    runner.test()  # warm-up pass (model load, first batches)
-    sync()
-    t = time.perf_counter()
-    runner.test()
-    sync()
-    wall = time.perf_counter() - t
-    n = len(runner.test_dataloader.dataset)
-    return dict(images_per_s=n / wall, wall_s=wall, batch_size=1)
+        best,
+        rounds_images_per_s=[round(r['images_per_s'], 2) for r in runs],
+        **extra)
 
 
 def cam_postprocess(num=2000, size=18):
@@ -144,10 +193,19 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    images = args.images
+    tmp = tempfile.mkdtemp()
+    if args.max_images:  # a subset file, so the stock loop sees the same
+        with open(images) as f:
+            src = json.load(f)
+        src['images'] = src['images'][:args.max_images]
+        images = osp.join(tmp, 'images.json')
+        with open(images, 'w') as f:
+            json.dump(src, f)
+    args.images = images
     entries, _, _ = collect_images(args.images, args.image_root)
     model = load_detector(cfg, args.checkpoint)
     device = str(next(model.parameters()).device)
-    tmp = tempfile.mkdtemp()
     res = dict(
         config=args.config,
         checkpoint=args.checkpoint,
@@ -157,20 +215,47 @@ def main():
         torch=torch.__version__,
         cpu_threads=torch.get_num_threads(),
         num_workers=args.num_workers,
+        rounds=args.rounds,
+        delta=args.delta,
+        machine_note='timed rounds interleave the loops; other work may '
+        'share the machine',
         ours=[],
         stock=None)
     precisions = [False] + ([True] if args.fp16 else [])
-    for fp16 in precisions:
-        for bs in args.batch_sizes:
-            r = ours(model, cfg, entries, bs, fp16, args.num_workers,
-                     args.delta, tmp)
-            r.update(batch_size=bs, fp16=fp16)
-            print(json.dumps(r))
-            res['ours'].append(r)
+    loops = []
     if not args.skip_stock:
-        res['stock'] = stock(cfg, args.checkpoint, args.images,
-                             args.image_root, args.num_workers, tmp)
-        print(json.dumps(res['stock']))
+        loops.append(
+            Stock(cfg, args.checkpoint, args.images, args.image_root,
+                  args.num_workers, tmp))
+    loops += [
+        Ours(model, cfg, entries, bs, fp16, args.num_workers, args.delta, tmp)
+        for fp16 in precisions for bs in args.batch_sizes
+    ]
+    for loop in loops:
+        loop.warm_up()
+    for r in range(args.rounds):
+        for loop in loops:
+            name = f'ours bs {loop.bs}' if isinstance(loop, Ours) else 'stock'
+            print(f'round {r}: {name}', json.dumps(loop.run()), flush=True)
+    ours = [loop for loop in loops if isinstance(loop, Ours)]
+    reference = {}  # the first batch size's labels, per precision
+    for loop in ours:
+        labels = loop.labels()
+        first = reference.setdefault(loop.pred.fp16, labels)
+        res['ours'].append(
+            summary(
+                loop.runs,
+                batch_size=loop.bs,
+                fp16=loop.pred.fp16,
+                labels_identical_to_first=labels == first))
+    if not args.skip_stock:
+        res['stock'] = summary(loops[0].runs, batch_size=1)
+        for r in res['ours']:
+            r['vs_stock'] = round(
+                r['images_per_s'] / res['stock']['images_per_s'], 2)
+    res['labels_identical_across_batch_sizes'] = all(
+        r['labels_identical_to_first'] for r in res['ours'])
+    print(json.dumps(res['ours']), json.dumps(res['stock']))
     torch.set_num_threads(1)
     res['cam_postprocess_1core'] = cam_postprocess()
     print(json.dumps(res['cam_postprocess_1core']))

@@ -56,8 +56,9 @@ def paste_condinst_masks(mask_preds: torch.Tensor, img_shape: Tuple[int, int],
     The operations of mmdet's ``CondInstMaskHead._predict_by_feat_single``
     (``rescale=True``) in the same order, so the masks are the same: sigmoid,
     ``aligned_bilinear`` by ``mask_out_stride``, crop to ``img_shape``,
-    bilinear resize to ``ori_shape``, ``> mask_thr``. Only the last step
-    differs in layout: it writes straight into a transposed buffer, so the
+    bilinear resize to ``ori_shape``, ``> mask_thr``; masks that cannot
+    reach ``mask_thr`` are left empty without being resized. The last step
+    writes into a transposed buffer, so the
     result is an (K, H, W) view of (K, W, H) contiguous memory, the
     column-major order that :func:`encode_masks` (pycocotools and
     :func:`rle_from_change_points`) reads without another copy.
@@ -71,16 +72,25 @@ def paste_condinst_masks(mask_preds: torch.Tensor, img_shape: Tuple[int, int],
         mask_thr: Probability threshold.
     """
     ori_h, ori_w = ori_shape
-    out = torch.empty((len(mask_preds), ori_w, ori_h),
+    out = torch.zeros((len(mask_preds), ori_w, ori_h),
                       dtype=torch.bool,
                       device=mask_preds.device)
-    if len(mask_preds):
-        m = aligned_bilinear(mask_preds.sigmoid().unsqueeze(0),
-                             mask_out_stride)
+    prob = mask_preds.sigmoid()
+    # Both resizes are bilinear: every output is a convex combination of
+    # inputs, so it cannot exceed the largest input (up to a few float
+    # roundings, ~1e-7 here). A mask whose probabilities all stay below
+    # mask_thr - 1e-5 is empty at every size: skip its resizing.
+    live = (prob.flatten(1).amax(1) > mask_thr - 1e-5).nonzero()[:, 0] \
+        if len(prob) else prob.new_zeros(0, dtype=torch.long)
+    if len(live):
+        m = aligned_bilinear(prob[live].unsqueeze(0), mask_out_stride)
         m = m[:, :, :img_shape[0], :img_shape[1]]
         m = F.interpolate(
             m, (ori_h, ori_w), mode='bilinear', align_corners=False)[0]
-        torch.gt(m.transpose(1, 2), mask_thr, out=out)
+        if len(live) == len(out):
+            torch.gt(m.transpose(1, 2), mask_thr, out=out)
+        else:
+            out[live] = m.transpose(1, 2) > mask_thr
     return out.transpose(1, 2)
 
 

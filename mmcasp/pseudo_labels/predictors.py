@@ -223,6 +223,7 @@ class DetectorPredictor:
         """``CondInstMaskHead.predict`` (rescale) for the candidates, with
         :func:`paste_condinst_masks` (same masks, laid out for RLE)."""
         head = self.model.mask_head
+        t0 = time.perf_counter()
         mask_preds = head(x, results)[0]
         for res, pred, sample in zip(results, mask_preds, samples):
             meta = sample.metainfo
@@ -233,6 +234,9 @@ class DetectorPredictor:
                                              meta['ori_shape'][:2],
                                              head.mask_out_stride,
                                              head.test_cfg.mask_thr)
+        if self.timings is not None:
+            self._sync()
+            self.timings['mask_paste_s'] += time.perf_counter() - t0
 
     @torch.no_grad()
     def _predict(self, packed: List[dict]) -> Tuple[list, List[Counter]]:

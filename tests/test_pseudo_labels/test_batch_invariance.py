@@ -61,6 +61,8 @@ def test_bucket_batches_one_key_per_batch():
 def test_paste_condinst_masks_equals_mmdet():
     torch.manual_seed(0)
     logits = torch.randn(5, 24, 32) * 3
+    logits[1] -= 30  # no pixel reaches the threshold: skipped, empty
+    logits[3] = -0.05  # just below it everywhere, also empty
     head = ConfigDict(mask_out_stride=4, test_cfg=ConfigDict(mask_thr=0.5))
     meta = dict(
         img_shape=(90, 128), ori_shape=(281, 400), scale_factor=(0.32, 0.32))
@@ -69,6 +71,7 @@ def test_paste_condinst_masks_equals_mmdet():
     ours = paste_condinst_masks(logits, meta['img_shape'], meta['ori_shape'],
                                 4, 0.5)
     assert torch.equal(ours, ref) and ref.any() and not ref.all()
+    assert not ref[1].any() and not ref[3].any()
     # the column-major layout RLE encoding reads without a copy
     assert ours.transpose(1, 2).is_contiguous()
     assert paste_condinst_masks(logits[:0], (90, 128), (281, 400), 4,
