@@ -24,13 +24,13 @@ import os.path as osp
 import sys
 import time
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError,
                              apply_cfg_options, prepare_casp, resolve_config)
-from mmcasp.utils import init_distributed
+from mmcasp.utils import InputFileError, init_distributed, load_config
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
 
@@ -87,10 +87,10 @@ def main(argv=None):
     t0 = time.time()
     init_distributed(args.launcher)
     try:
-        cfg = Config.fromfile(resolve_config(args.config))
+        cfg = load_config(resolve_config(args.config))
         apply_cfg_options(cfg, args.cfg_options)
         casp = prepare_casp(cfg, work_dir, args.data_root)
-    except PipelineError as e:
+    except (PipelineError, InputFileError) as e:
         sys.exit(f'error: {e}')
     evals = [dict(name=n, ann=a, img=i) for n, a, i in args.eval_set]
     vis = [dict(type='LocalVisBackend')]

@@ -21,7 +21,7 @@ import argparse
 import os
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
 
@@ -30,7 +30,7 @@ from mmcasp.apis import load_detector
 from mmcasp.pseudo_labels import (DetectorPredictor, ImageSourceError,
                                   collect_images, format_stats,
                                   run_pseudo_labeling)
-from mmcasp.utils import init_distributed
+from mmcasp.utils import InputFileError, init_distributed, load_config
 
 
 def parse_args(argv=None):
@@ -73,8 +73,11 @@ def main(argv=None):
         entries, refused, root = collect_images(args.images, args.image_root)
     except ImageSourceError as e:
         sys.exit(f'error: {e}')
+    try:
+        cfg = load_config(args.config)
+    except InputFileError as e:
+        sys.exit(f'error: {e}')
     init_distributed(args.launcher)
-    cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     model = load_detector(cfg, args.checkpoint, device=args.device)

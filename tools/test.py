@@ -9,16 +9,17 @@ Example::
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401
-from mmcasp.utils import (cpu_model_wrapper_cfg, init_distributed,
-                          register_all_modules)
+from mmcasp.utils import (InputFileError, cpu_model_wrapper_cfg,
+                          init_distributed, load_config, register_all_modules)
 
 
 def parse_args():
@@ -55,7 +56,10 @@ def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
 
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = load_config(args.config)
+    except InputFileError as e:
+        sys.exit(f'error: {e}')
     cfg.launcher = args.launcher
     # CPU processes need gloo; mmengine's init_dist assumes CUDA
     init_distributed(

@@ -28,8 +28,8 @@ from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
                                   build_cam_classifier, collect_images,
                                   dump_json_atomic, run_pseudo_labeling)
 from mmcasp.utils import (InputFileError, coco_problems, cpu_model_wrapper_cfg,
-                          format_problems, load_json, package_root,
-                          register_all_modules)
+                          format_problems, load_config, load_json,
+                          package_root, register_all_modules)
 from .sweep import stage_settings
 
 __all__ = [
@@ -258,9 +258,9 @@ class CaspPipeline:
         configs = {}
         for stage in stages:
             try:
-                configs[stage] = Config.fromfile(
+                configs[stage] = load_config(
                     resolve_config(self.cfg[stage]['config']))
-            except (PipelineError, KeyError) as e:
+            except (PipelineError, KeyError, InputFileError) as e:
                 problems.append(f'{stage}.config: {e}')
         if self.labeler_type == 'cam':
             lab = self.cfg.labeler

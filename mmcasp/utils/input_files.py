@@ -14,7 +14,7 @@ from typing import Any, List, Optional
 
 __all__ = [
     'InputFileError', 'load_json', 'coco_problems', 'check_coco_file',
-    'format_problems'
+    'format_problems', 'load_config'
 ]
 
 
@@ -39,6 +39,25 @@ def load_json(path: str, what: str = 'JSON file') -> Any:
         raise InputFileError(
             f'{what} {path} is not valid JSON: {e.msg} at line {e.lineno}, '
             f'column {e.colno}') from None
+
+
+def load_config(path: str):
+    """``mmengine.Config.fromfile``, or an :class:`InputFileError` naming
+    the file and what is wrong (missing, a Python error with its line, a
+    ``_base_`` that cannot be found)."""
+    from mmengine.config import Config
+    if not osp.isfile(path):
+        raise InputFileError(f'config {path} does not exist' +
+                             (' (it is a folder)' if osp.isdir(path) else ''))
+    try:
+        return Config.fromfile(path)
+    except SyntaxError as e:  # in the file, or in one of its _base_
+        name = e.filename if e.filename and e.filename[0] != '<' else path
+        raise InputFileError(f'config {name}, line {e.lineno}: {e.msg}; fix '
+                             'the Python syntax') from None
+    except Exception as e:  # a missing _base_, an error while executing
+        raise InputFileError(
+            f'config {path} cannot be read: {type(e).__name__}: {e}') from None
 
 
 def _is_int(v) -> bool:

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from mmcasp.utils import (InputFileError, check_coco_file, coco_problems,
-                          load_json)
+                          load_config, load_json)
 
 
 def _coco(**kw):
@@ -100,3 +100,20 @@ def test_check_coco_file_lists_the_first_problems(tmp_path):
     msg = str(e.value)
     assert msg.startswith(f'pseudo-label file {path}:')
     assert msg.count('needs "file_name"') == 5 and '... and 3 more' in msg
+
+
+def test_load_config_says_what_is_wrong(tmp_path):
+    with pytest.raises(InputFileError, match='does not exist'):
+        load_config(str(tmp_path / 'nope.py'))
+    bad = tmp_path / 'bad.py'
+    bad.write_text('a = 1\nb = (\n')
+    with pytest.raises(InputFileError, match=r'bad.py, line \d') as e:
+        load_config(str(bad))
+    assert 'syntax' in str(e.value)
+    child = tmp_path / 'child.py'
+    child.write_text("_base_ = './no_such_base.py'\n")
+    with pytest.raises(InputFileError, match='cannot be read'):
+        load_config(str(child))
+    good = tmp_path / 'good.py'
+    good.write_text('a = dict(b=1)\n')
+    assert load_config(str(good)).a.b == 1
