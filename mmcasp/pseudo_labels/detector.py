@@ -14,13 +14,14 @@ import pycocotools.mask as mask_utils
 import torch
 import torch.nn.functional as F
 from mmcv.ops import nms
-from mmdet.models.utils.misc import aligned_bilinear
+from mmdet.models.utils.misc import aligned_bilinear, relative_coordinate_maps
 
 from .coco_io import xyxy_to_xywh
 
 __all__ = [
-    'box_filter', 'select_instances', 'paste_condinst_masks',
-    'merge_flip_predictions', 'encode_masks', 'rle_from_change_points'
+    'box_filter', 'select_instances', 'condinst_mask_logits',
+    'paste_condinst_masks', 'merge_flip_predictions', 'encode_masks',
+    'rle_from_change_points'
 ]
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
@@ -46,6 +47,48 @@ def encode_masks(masks: torch.Tensor) -> List[dict]:
     for rle in rles:
         rle['counts'] = rle['counts'].decode('ascii')
     return rles
+
+
+def condinst_mask_logits(head, mask_feat: torch.Tensor, info) -> torch.Tensor:
+    """``CondInstMaskHead.forward_single`` of mmdet with its dynamic
+    convolution (1x1 layers, one group per instance) as batched matrix
+    products: (K, h, w) mask logits at ``mask_out_stride`` of one image.
+
+    mmdet runs the dynamic layers as one grouped ``conv2d``; on a CPU
+    without oneDNN that is a loop of small per-group GEMMs, and with oneDNN
+    its results change with the number of threads. ``torch.baddbmm`` does
+    the same per-instance GEMMs in one call (bit-identical to the
+    per-group path in our tests) and is independent of the threads.
+
+    Args:
+        head: The model's ``CondInstMaskHead``.
+        mask_feat: (C, H, W) mask features of the image.
+        info: The image's box-head results (``param_preds``, ``points``,
+            ``strides``), one row per instance.
+    """
+    params = info.get('param_preds')
+    k = params.shape[0]
+    _, h, w = mask_feat.shape
+    if k == 0:
+        return mask_feat.new_zeros(
+            (0, h * head.mask_feat_stride // head.mask_out_stride,
+             w * head.mask_feat_stride // head.mask_out_stride))
+    locations = head.prior_generator.single_level_grid_priors(
+        (h, w), 0, device=mask_feat.device)
+    rel_coords = relative_coordinate_maps(locations, info.get('points'),
+                                          info.get('strides'),
+                                          head.size_of_interest, (h, w))
+    x = torch.cat([rel_coords, mask_feat[None].expand(k, -1, -1, -1)],
+                  dim=1).reshape(k, -1, h * w)
+    weights, biases = head.parse_dynamic_params(params)
+    for i, (wt, b) in enumerate(zip(weights, biases)):
+        wt = wt.reshape(k, -1, wt.shape[1])  # (K, out, in)
+        x = torch.baddbmm(b.reshape(k, -1, 1), wt, x)
+        if i < len(weights) - 1:
+            x = x.relu()
+    return aligned_bilinear(
+        x.reshape(1, k, h, w),
+        int(head.mask_feat_stride / head.mask_out_stride))[0]
 
 
 def paste_condinst_masks(mask_preds: torch.Tensor, img_shape: Tuple[int, int],

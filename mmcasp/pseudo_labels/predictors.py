@@ -25,8 +25,9 @@ from mmengine.registry import DefaultScope
 
 from .cam import cam_to_boxes, nms_numpy, scale_boxes
 from .coco_io import xyxy_to_xywh
-from .detector import (box_filter, merge_flip_predictions,
-                       paste_condinst_masks, select_instances)
+from .detector import (box_filter, condinst_mask_logits,
+                       merge_flip_predictions, paste_condinst_masks,
+                       select_instances)
 
 __all__ = ['inference_pipeline', 'DetectorPredictor', 'CamPredictor']
 
@@ -224,13 +225,13 @@ class DetectorPredictor:
         :func:`paste_condinst_masks` (same masks, laid out for RLE)."""
         head = self.model.mask_head
         t0 = time.perf_counter()
-        mask_preds = head(x, results)[0]
-        for res, pred, sample in zip(results, mask_preds, samples):
+        mask_feats = head.mask_feature_head(x)
+        for res, feat, sample in zip(results, mask_feats, samples):
+            pred = condinst_mask_logits(head, feat, res)
             meta = sample.metainfo
             res.bboxes = res.bboxes / res.bboxes.new_tensor(
                 meta['scale_factor']).repeat((1, 2))
-            res.masks = paste_condinst_masks(pred[:len(res)],
-                                             meta['img_shape'][:2],
+            res.masks = paste_condinst_masks(pred, meta['img_shape'][:2],
                                              meta['ori_shape'][:2],
                                              head.mask_out_stride,
                                              head.test_cfg.mask_thr)
