@@ -6,7 +6,7 @@
 # counterpart of retinanet-casp_r50_fpn_1x_coco.py; see docs/transfer.md.
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
-    '../_base_/datasets/toy_instance.py',
+    '../_base_/datasets/toy_detection.py',
     '../_base_/schedules/schedule_toy-12e.py', '../_base_/default_runtime.py'
 ]
 
@@ -26,26 +26,5 @@ model = dict(
         parts=['backbone', 'neck', 'head'],
         classifier='random'))
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomResize', scale=[(128, 128), (160, 160)], keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'scale_factor'))
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(metric='bbox')
-test_evaluator = val_evaluator
 default_hooks = dict(logger=dict(interval=10))
 log_processor = dict(window_size=10)

@@ -1,7 +1,7 @@
 # The generated toy dataset (python tools/misc/make_toy_dataset.py data/toy)
 # with its six thing classes, class-specific: the finetuning data of the toy
-# transfer targets (configs/transfer/*_toy-12e_toy.py). Box-only models set
-# `with_mask=False` and `metric='bbox'`.
+# transfer targets (configs/transfer/*_toy-12e_toy.py). Box-only models use
+# toy_detection.py.
 _base_ = './toy_class_agnostic_instance.py'
 
 classes = ('disk', 'ring', 'square', 'frame', 'triangle', 'cross')
