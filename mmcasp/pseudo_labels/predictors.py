@@ -66,12 +66,15 @@ def _autocast(enabled: bool, device: torch.device):
 
 @contextlib.contextmanager
 def _mkldnn_off():
-    """``torch.backends.mkldnn.enabled = False`` for the block (its
-    ``flags()`` also sets TF32 and warns on CPU builds)."""
+    """CPU convolutions whose results do not depend on the batch: without
+    oneDNN (``torch.backends.mkldnn.enabled = False``; its ``flags()`` also
+    sets TF32 and warns on CPU builds) and without NNPACK (which ATen uses
+    from batch 16 on, giving other last bits than at batch 1)."""
     prev = torch.backends.mkldnn.enabled
     torch.backends.mkldnn.enabled = False
     try:
-        yield
+        with torch.backends.nnpack.flags(enabled=False):
+            yield
     finally:
         torch.backends.mkldnn.enabled = prev
 
