@@ -95,6 +95,20 @@ def _detector_predictor(**kw):
     return DetectorPredictor(model, pipeline, delta=0.05, **kw)
 
 
+def test_network_outputs_same_at_batch_1_and_16():
+    """The predictor's CPU forward context: no oneDNN (kernels chosen by
+    batch size) and no NNPACK (ATen uses it from batch 16 on)."""
+    pred = _detector_predictor()
+    torch.manual_seed(0)
+    x = torch.randn(16, 3, 96, 128)
+    with torch.no_grad(), pred._invariant():
+        batch = pred.model.bbox_head(pred.model.extract_feat(x))
+        alone = pred.model.bbox_head(pred.model.extract_feat(x[-1:]))
+    for outs_b, outs_1 in zip(batch, alone):
+        for b, one in zip(outs_b, outs_1):
+            assert torch.equal(b[-1:], one)
+
+
 def test_masks_for_candidates_only_give_the_stock_labels():
     """Box rules before the mask head: the labels of the stock path
     (``test_step`` for every prediction, then the rules), bit for bit."""
