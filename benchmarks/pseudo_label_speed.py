@@ -149,7 +149,10 @@ class Stock:
         self.runs = []
 
     def warm_up(self):
-        self.runner.test()  # model load, first batches
+        # the checkpoint only: a full warm-up pass would double the stock
+        # loop's share of a CPU run; its first timed pass starts its
+        # DataLoader workers, as every Runner.test() call does
+        self.runner.load_or_resume()
 
     def run(self):
         sync()
