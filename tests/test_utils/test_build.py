@@ -1,6 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Tools build models without mmengine's per-parameter init log."""
 import logging
+import uuid
 
 import pytest
 from mmengine.config import Config
@@ -22,7 +23,12 @@ class _Records(logging.Handler):
 
 @pytest.fixture
 def records():
-    logger = MMLogger.get_current_instance()
+    # A fresh logger becomes mmengine's current one. It has no log file, as
+    # in a tool: mmengine writes the per-parameter init report as records
+    # only then (a Runner's logger, left current by an earlier test, has a
+    # file handler and gets the report written to its file instead).
+    logger = MMLogger.get_instance(f'test_build_{uuid.uuid4().hex}')
+    assert MMLogger.get_current_instance() is logger
     handler = _Records()
     logger.addHandler(handler)
     yield handler.records
