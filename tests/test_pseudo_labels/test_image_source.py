@@ -48,7 +48,8 @@ def test_json_source_keeps_ids_and_refuses_escapes(tmp_path):
                 dict(id=1, file_name='a.jpg'),
                 dict(id=1, file_name='b.jpg')
             ])))
-    with pytest.raises(ImageSourceError, match='image ids used more than once: 1'):
+    with pytest.raises(
+            ImageSourceError, match='image ids used more than once: 1'):
         collect_images(str(src), str(tmp_path / 'imgs'))
 
 
