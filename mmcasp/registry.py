@@ -34,7 +34,7 @@ __all__ = [
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
     'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
-    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS'
+    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'LABELERS'
 ]
 
 RUNNERS = Registry(
@@ -131,3 +131,7 @@ LOG_PROCESSORS = Registry(
     parent=MMDET_LOG_PROCESSORS,
     scope='mmcasp',
     locations=['mmcasp.engine'])
+
+# mmcasp's own: the pipeline's pseudo labelers (no mmdet parent)
+LABELERS = Registry(
+    'labeler', scope='mmcasp', locations=['mmcasp.pipeline.labelers'])

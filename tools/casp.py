@@ -96,14 +96,14 @@ def main(argv=None):
     vis = [dict(type='LocalVisBackend')]
     if args.tensorboard:
         vis.append(dict(type='TensorboardVisBackend'))
-    pipeline = CaspPipeline(
-        casp,
-        work_dir,
-        evals,
-        name=osp.basename(osp.normpath(work_dir)),
-        launcher=args.launcher,
-        vis_backends=vis if args.tensorboard else None)
     try:
+        pipeline = CaspPipeline(
+            casp,
+            work_dir,
+            evals,
+            name=osp.basename(osp.normpath(work_dir)),
+            launcher=args.launcher,
+            vis_backends=vis if args.tensorboard else None)
         results = pipeline.run(args.stages)
     except PipelineError as e:
         sys.exit(f'error: {e}')

@@ -54,7 +54,8 @@ def main(argv=None):
     grid = {k: list(v) for k, v in sweep.grid.items()}
     runs = expand_grid(base, grid)
     print(f'[sweep] {len(runs)} runs over {sorted(grid)}')
-    for i, run in enumerate(runs):
+    pipelines = []
+    for run in runs:  # every run's settings are checked before any work
         tag = hashlib.sha1(json.dumps(run['params'],
                                       sort_keys=True).encode()).hexdigest()[:8]
         run['work_dir'] = osp.join(work_dir, 'runs', f'run-{tag}')
@@ -62,13 +63,19 @@ def main(argv=None):
             stage: osp.join(work_dir, 'stages', key)
             for stage, key in stage_keys(run['casp']).items()
         }
+        try:
+            pipelines.append(
+                CaspPipeline(
+                    run['casp'],
+                    run['work_dir'],
+                    name=f'sweep_{tag}',
+                    stage_dirs=dirs))
+        except PipelineError as e:
+            sys.exit(f'error in run {run["params"]}: {e}')
+    for i, (run, pipeline) in enumerate(zip(runs, pipelines)):
         print(f'[sweep] run {i + 1}/{len(runs)}: {run["params"]}')
         try:
-            run['results'] = CaspPipeline(
-                run['casp'],
-                run['work_dir'],
-                name=f'sweep_{tag}',
-                stage_dirs=dirs).run()
+            run['results'] = pipeline.run()
         except PipelineError as e:
             sys.exit(f'error in run {run["params"]}: {e}')
     rows = sweep_rows(runs)

@@ -12,13 +12,14 @@ from typing import Dict
 
 from mmengine.config import Config
 
-from .casp import STAGES, PipelineError
+from .errors import PipelineError
+from .records import STAGES
 
 __all__ = ['CASP_KEYS', 'apply_cfg_options']
 
 #: Settings of the ``casp`` dict a sweep grid or ``--cfg-options`` may
 #: name without the ``casp.`` prefix.
-CASP_KEYS = ('data', ) + STAGES[:-1] + ('seed', 'method')
+CASP_KEYS = ('data', ) + STAGES[:-1] + ('seed', 'method', 'rounds')
 
 
 def apply_cfg_options(cfg: Config, options: Dict[str, object]) -> Dict:

@@ -39,31 +39,29 @@ def results_rows(results: Dict[str, Optional[dict]],
                  method: Optional[str] = None) -> List[dict]:
     """One row per stage (and per extra evaluation set).
 
-    ``method`` names the finetuned model's row (default from the labeler:
-    ``CaSP``, ``DAP`` for a CAM labeler, ``pretrain`` without pseudo
-    labels).
+    ``method`` names the finetuned model's row (default the labeler's
+    record's: ``CaSP``, ``DAP`` for a CAM labeler, ``pretrain`` without
+    pseudo labels). Self-training rounds after the first have their own
+    pseudo-label and warmup rows.
     """
     rows = []
-    kind = (results.get('labeler') or {}).get('kind', 'detector')
-    cam = kind == 'cam'
-    method = method or {'cam': 'DAP', 'none': 'pretrain'}.get(kind, 'CaSP')
-    labels = (results.get('pseudo') or {}).get('class_specific')
+    labeler = results.get('labeler') or {}
+    # records written before labelers described themselves
+    method = method or labeler.get('method', 'CaSP')
     names = {
-        'labeler':
-        'labeler (CAM, DAP)' if cam else
-        'labeler (class-specific)' if labels else 'labeler (class-agnostic)',
-        'warmup':
-        'warmup on pseudo labels (class-specific)'
-        if labels else 'pretraining without labels'
-        if kind == 'none' else 'warmup on pseudo labels (class-agnostic)',
-        'baseline':
-        'baseline (plain init)',
-        'finetune':
-        f'{method} (warmup -> finetune)'
+        'labeler': labeler.get('description', 'labeler'),
+        'baseline': 'baseline (plain init)',
+        'finetune': f'{method} (warmup -> finetune)'
     }
-    for stage in ('labeler', 'warmup', 'baseline', 'finetune'):
+    pseudo_recs = {s: r for s, r in results.items() if s.startswith('pseudo')}
+    for stage, rec in results.items():
+        if stage.startswith('warmup') and rec is not None:
+            names[stage] = _warmup_name(stage, pseudo_recs)
+    order = ['labeler'] + [s for s in results if s.startswith('warmup')
+                           ] + ['baseline', 'finetune']
+    for stage in order:
         rec = results.get(stage)
-        if rec is None or rec.get('kind') == 'none':
+        if rec is None or names.get(stage) is None:
             continue
         m = rec.get('metrics', {})
         row = dict(
@@ -73,13 +71,14 @@ def results_rows(results: Dict[str, Optional[dict]],
             wall_s=rec.get('wall_s'))
         row.update(_metric_cells(m))
         rows.append(row)
-    pseudo = results.get('pseudo')
-    if pseudo is not None and pseudo.get('kind') != 'none':
+    for stage, pseudo in pseudo_recs.items():
+        if pseudo is None or 'stats' not in pseudo:
+            continue
         st = pseudo['stats']
         rows.append(
             dict(
-                method='pseudo labels',
-                stage='pseudo',
+                method='pseudo labels' + _round_suffix(stage),
+                stage=stage,
                 eval_set='unlabeled',
                 wall_s=pseudo.get('wall_s'),
                 images_kept=st['images_kept'],
@@ -92,6 +91,24 @@ def results_rows(results: Dict[str, Optional[dict]],
             row.update(_metric_cells(m))
             rows.append(row)
     return rows
+
+
+def _round_suffix(stage: str) -> str:
+    """``' (round 2)'`` for ``warmup_round2``; empty for round 1."""
+    _, _, r = stage.partition('_round')
+    return f' (round {r})' if r else ''
+
+
+def _warmup_name(stage: str, pseudo_recs: dict) -> str:
+    """A warmup's row name, from the pseudo labels it trained on."""
+    pseudo = pseudo_recs.get(stage.replace('warmup', 'pseudo')) or {}
+    if pseudo and 'file' not in pseudo:
+        what = 'pretraining without labels'
+    elif pseudo.get('class_specific'):
+        what = 'warmup on pseudo labels (class-specific)'
+    else:
+        what = 'warmup on pseudo labels (class-agnostic)'
+    return what + _round_suffix(stage)
 
 
 def write_table(rows: List[dict], out_dir: str, stem: str) -> Dict[str, str]:

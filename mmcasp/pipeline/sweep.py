@@ -9,6 +9,8 @@ import json
 import os.path as osp
 from typing import Any, Dict, List, Sequence
 
+from .records import round_stage
+
 __all__ = [
     'expand_grid', 'set_dotted', 'stage_keys', 'stage_settings', 'sweep_rows'
 ]
@@ -54,7 +56,10 @@ def _digest(obj) -> str:
 def stage_settings(casp: dict) -> Dict[str, dict]:
     """Per stage, the settings its result depends on (sub-dicts of the
     ``casp`` dict, see :data:`DEPENDS`). The baseline depends on the data
-    and the finetune model/epochs, not on what is transferred."""
+    and the finetune model/epochs, not on what is transferred. Each
+    self-training round after the first (``rounds`` > 1) depends on the
+    warmup's settings and its number; the finetune on the number of
+    rounds."""
     out = {
         stage: {
             k: casp.get(k)
@@ -69,6 +74,12 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     }
     out['baseline'] = dict(
         data=casp['data'], finetune=ft, seed=casp.get('seed'))
+    rounds = casp.get('rounds') or 1
+    if rounds > 1:  # self-training: later rounds and what they feed
+        for r in range(2, rounds + 1):
+            for stage in ('pseudo', 'warmup'):
+                out[round_stage(stage, r)] = dict(out['warmup'], round=r)
+        out['finetune'] = dict(out['finetune'], rounds=rounds)
     return out
 
 

@@ -141,7 +141,7 @@ def test_a_stage_made_with_other_settings_is_not_reused(toy_root, tmp_path):
     work = str(tmp_path / 'w')
     ckpt = tmp_path / 'labeler.pth'
     ckpt.write_bytes(b'not trained here')
-    CaspPipeline(casp, work)._mark_done(
+    CaspPipeline(casp, work).records.write(
         'labeler', dict(checkpoint=str(ckpt), metrics={}, wall_s=1.0))
     out = CaspPipeline(casp, work).run(['labeler'])
     assert out['labeler']['checkpoint'] == str(ckpt)  # same: reused

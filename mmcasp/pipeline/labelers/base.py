@@ -1,0 +1,152 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The interface every pseudo labeler of the pipeline implements."""
+import json
+import os.path as osp
+from abc import ABCMeta
+from typing import List, Optional, Sequence, Tuple
+
+from ..errors import PipelineError
+from ..settings import check_keys, signature_settings
+
+__all__ = ['BaseLabeler', 'labeled_categories']
+
+
+class BaseLabeler(metaclass=ABCMeta):
+    """A way to make pseudo labels for the pipeline's unlabeled split.
+
+    A labeler is registered in :data:`mmcasp.registry.LABELERS` and built
+    from the pipeline config's ``labeler`` dict: ``type`` names it, the
+    other keys are its ``__init__`` arguments, whose defaults are the
+    settings' defaults (unknown keys are refused with the closest known
+    one). The pipeline calls, in this order:
+
+    - :meth:`validate` before any stage runs (return what to fix);
+    - :meth:`run` for the ``labeler`` stage: train, or just record what it
+      will use (the pipeline writes the record, see :meth:`record`);
+    - :meth:`predictor` (and :meth:`categories`, :meth:`info`) for each
+      pseudo-labeling pass, through :meth:`label`.
+
+    A labeler that makes no labels (:attr:`makes_labels` False, e.g.
+    PreDet's warmup pretrains on the images alone) implements only
+    :meth:`validate` and :meth:`run`.
+    """
+    #: the finetuned model's name in the report, unless ``casp.method``
+    method = 'CaSP'
+    #: whether it writes pseudo labels at all
+    makes_labels = True
+    #: whether its labels carry masks (a warmup on masks needs them)
+    makes_masks = True
+    #: whether it can keep its classes (``pseudo.class_specific``)
+    class_specific_ok = True
+    #: names of settings read through ``**kwargs`` (see
+    #: :meth:`known_settings`)
+    extra_settings: Tuple[str, ...] = ()
+
+    @classmethod
+    def known_settings_params(cls) -> dict:
+        """The ``__init__`` arguments: name -> ``inspect.Parameter``."""
+        return signature_settings(cls)
+
+    @classmethod
+    def known_settings(cls) -> List[str]:
+        """Settings this labeler takes: its ``__init__`` arguments (and
+        :attr:`extra_settings`)."""
+        return list(signature_settings(cls)) + list(cls.extra_settings)
+
+    @classmethod
+    def settings_problems(cls, settings: dict) -> List[str]:
+        """Unknown keys among ``settings`` (without ``type``)."""
+        return check_keys(settings, cls.known_settings(), 'labeler')
+
+    def validate(self, pipeline) -> List[str]:
+        """Problems with this labeler's settings, as lines saying what to
+        fix; checked before any stage runs."""
+        return []
+
+    def run(self, pipeline) -> dict:
+        """The ``labeler`` stage: return its record (a checkpoint, config,
+        metrics, ...). Default: nothing to train."""
+        return dict(wall_s=0.0)
+
+    def describe(self, class_specific: bool) -> Optional[str]:
+        """The labeler's row name in the report (``None``: no row)."""
+        return 'labeler (class-specific)' if class_specific else \
+            'labeler (class-agnostic)'
+
+    def record(self, pipeline, rec: dict) -> dict:
+        """``rec`` with what the report and later stages read about the
+        labeler, whatever its kind."""
+        cs = pipeline.settings.pseudo.class_specific
+        return dict(
+            rec,
+            kind=pipeline.labeler_type,
+            method=self.method,
+            makes_labels=self.makes_labels,
+            description=self.describe(cs))
+
+    def predictor(self, pipeline, record: dict):
+        """A predictor (``prepare(entry, img)`` and ``__call__(items)``, see
+        :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`) for the finished
+        ``labeler`` stage ``record``."""
+        raise PipelineError(f'{type(self).__name__} makes no pseudo labels')
+
+    def categories(self, pipeline, predictor) -> Optional[List[dict]]:
+        """The output file's categories (``None``: one ``object``)."""
+        return None
+
+    def info(self, pipeline, record: dict) -> dict:
+        """What the output file's ``info`` says about the labeler."""
+        return dict(labeler=pipeline.labeler_type)
+
+    def label(self,
+              pipeline,
+              record: dict,
+              entries: Sequence[dict],
+              out: str,
+              image_root: str,
+              drop_empty: bool = True,
+              show_progress: bool = True) -> Optional[dict]:
+        """Label ``entries`` (from
+        :func:`~mmcasp.datasets.collect_images`) into the COCO file
+        ``out``; returns the statistics (on rank 0)."""
+        from mmcasp.pseudo_labels import run_pseudo_labeling
+        predictor = self.predictor(pipeline, record)
+        categories = self.categories(pipeline, predictor)
+        info = dict(
+            self.info(pipeline, record), image_root=osp.abspath(image_root))
+        return run_pseudo_labeling(
+            entries,
+            predictor,
+            out,
+            prepare=predictor.prepare,
+            categories=categories,
+            info=info,
+            drop_empty=drop_empty,
+            show_progress=show_progress,
+            **pipeline.settings.pseudo.loop_kwargs())
+
+
+def labeled_categories(ann_file: str, model) -> Tuple[list, list]:
+    """``(categories, category_ids)`` of class-specific pseudo labels: the
+    categories of ``ann_file`` (the labeled split) in the order of the
+    model's classes (its checkpoint's ``dataset_meta``, else its config's
+    ``metainfo``).
+
+    Raises:
+        PipelineError: a class of the model is not a category of the file.
+    """
+    with open(ann_file) as f:
+        cats = json.load(f)['categories']
+    by_name = {c['name']: c for c in cats}
+    classes = (getattr(model, 'dataset_meta', None) or {}).get('classes') \
+        or model.cfg.get('metainfo', {}).get('classes')
+    missing = [c for c in classes or () if c not in by_name]
+    if not classes or missing:
+        raise PipelineError(
+            'class-specific pseudo labels: the labeler\'s classes '
+            f'{missing or classes} are not categories of {ann_file}')
+    ids = [by_name[c]['id'] for c in classes]
+    return [
+        dict(by_name[c], supercategory=by_name[c].get('supercategory', ''))
+        for c in classes
+    ], ids

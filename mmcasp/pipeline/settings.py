@@ -1,0 +1,223 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The settings schema of a pipeline config's ``casp`` dict.
+
+One typed description per section holds every default once. :func:`parse`
+checks types, fills defaults and refuses an unknown key with the closest
+known one (``pseudo.detla: unknown setting; did you mean 'delta'?``), so a
+typo stops the run instead of adding a setting nothing reads. The
+``labeler`` section is described by the registered labeler it names: its
+settings are the keyword arguments of the labeler's ``__init__`` (see
+:mod:`mmcasp.pipeline.labelers`).
+
+Defaults that tools, hooks and benchmarks share with the pipeline
+(δ, labels per image, ...) are those of
+:class:`~mmcasp.pseudo_labels.LabelingSettings`, which the ``pseudo``
+section extends.
+"""
+import dataclasses
+import difflib
+import inspect
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
+from .errors import PipelineError
+
+__all__ = [
+    'SettingsError', 'SplitSettings', 'PanopticSettings', 'DataSettings',
+    'PseudoSettings', 'StageSettings', 'FinetuneSettings', 'CaspSettings',
+    'parse', 'check_keys', 'closest', 'signature_settings'
+]
+
+
+class SettingsError(PipelineError):
+    """Settings of a pipeline config that cannot be used as given."""
+
+
+@dataclass
+class PanopticSettings:
+    """COCO panoptic labels of a split (a PanopticFPN target)."""
+    ann: str
+    seg: str
+
+
+@dataclass
+class SplitSettings:
+    """A COCO annotation file (or, for ``unlabeled``, any image source)
+    and the folder its ``file_name`` entries are relative to."""
+    ann: str
+    img: str
+    panoptic: Optional[PanopticSettings] = None
+
+
+@dataclass
+class DataSettings:
+    labeled: SplitSettings
+    unlabeled: SplitSettings
+    val: SplitSettings
+
+
+@dataclass
+class PseudoSettings(LabelingSettings):
+    """Pseudo labels on the unlabeled split: the labeling rules and loop
+    (:class:`~mmcasp.pseudo_labels.LabelingSettings`), and
+    ``class_specific``: keep the labeler's classes (the papers'
+    Objects(P,S) ablation) instead of one "object" class."""
+    class_specific: bool = False
+
+
+@dataclass
+class StageSettings:
+    """A training stage: its mmdet config, epochs (default the config's,
+    every parameter scheduler rescaled with them) and config overrides."""
+    config: str
+    epochs: Optional[int] = None
+    cfg_options: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FinetuneSettings(StageSettings):
+    """The class-specific finetune: which parts of the warmed-up model are
+    transferred and what the classifier starts from (``'random'`` or
+    ``'copy'``: the class-agnostic classifier replicated per class)."""
+    parts: List[str] = field(
+        default_factory=lambda: ['backbone', 'neck', 'head'])
+    classifier: str = 'random'
+
+
+@dataclass
+class CaspSettings:
+    """The ``casp`` dict of a pipeline config.
+
+    ``labeler`` names a registered labeler (``type``, default
+    ``'detector'``) and its settings. ``baseline`` defaults to the finetune
+    settings. ``rounds`` > 1 re-labels the unlabeled split with the
+    previous round's warmed-up model and warms up again (self-training).
+    ``method`` names the finetuned model in the report (default: the
+    labeler's).
+    """
+    data: DataSettings
+    warmup: StageSettings
+    finetune: FinetuneSettings
+    labeler: Dict[str, Any] = field(default_factory=dict)
+    pseudo: PseudoSettings = field(default_factory=PseudoSettings)
+    baseline: Optional[FinetuneSettings] = None
+    seed: int = 0
+    method: Optional[str] = None
+    rounds: int = 1
+
+
+def closest(key: str, known) -> str:
+    """``"; did you mean 'x'?"`` for the known key closest to ``key``, or
+    the list of known keys."""
+    near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    if near:
+        return f"; did you mean '{near[0]}'?"
+    return f" (known: {', '.join(sorted(known))})"
+
+
+def check_keys(given, known, where: str) -> List[str]:
+    """Problems for keys of ``given`` that are not in ``known``."""
+    return [
+        f'{where}.{k}: unknown setting{closest(k, known)}' for k in given
+        if k not in known
+    ]
+
+
+def _type_ok(value, tp) -> bool:
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if origin is typing.Union:
+        return any(_type_ok(value, t) for t in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if origin in (list, List) or tp is list:
+        return isinstance(value, (list, tuple))
+    if origin in (dict, Dict) or tp is dict:
+        return isinstance(value, dict)
+    return isinstance(value, tp)
+
+
+def _type_name(tp) -> str:
+    if typing.get_origin(tp) is typing.Union:
+        return ' or '.join(
+            _type_name(t) for t in typing.get_args(tp) if t is not type(None))
+    origin = typing.get_origin(tp)
+    return getattr(origin or tp, '__name__', str(tp))
+
+
+def _build(cls, value, where: str, problems: List[str]):
+    """``value`` (a dict) as dataclass ``cls``; problems are collected."""
+    if not isinstance(value, dict):
+        problems.append(f'{where}: must be a dict of settings, got '
+                        f'{type(value).__name__}')
+        return None
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    problems += check_keys(value, fields, where)
+    kwargs = {}
+    for name, f in fields.items():
+        if name not in value:
+            if f.default is dataclasses.MISSING and \
+                    f.default_factory is dataclasses.MISSING:
+                problems.append(f'{where}.{name}: missing')
+            continue
+        kwargs[name] = _value(hints[name], value[name], f'{where}.{name}',
+                              problems)
+    if any(p.startswith(where) for p in problems):
+        return None
+    return cls(**kwargs)
+
+
+def _value(tp, value, where: str, problems: List[str]):
+    inner = [t for t in typing.get_args(tp) if t is not type(None)]
+    target = inner[0] if typing.get_origin(tp) is typing.Union and \
+        len(inner) == 1 else tp
+    if dataclasses.is_dataclass(target) and value is not None:
+        return _build(target, value, where, problems)
+    if not _type_ok(value, tp):
+        problems.append(f'{where}: must be {_type_name(tp)}, got '
+                        f'{value!r}')
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def parse(casp: dict) -> CaspSettings:
+    """The typed, complete settings of a ``casp`` dict.
+
+    Raises:
+        SettingsError: every unknown key, missing setting and wrong type,
+            one per line.
+    """
+    problems: List[str] = []
+    settings = _build(CaspSettings, dict(casp), 'casp', problems)
+    if settings is not None and settings.rounds < 1:
+        problems.append(f'casp.rounds: must be >= 1, got {settings.rounds}')
+    if problems:
+        raise SettingsError('the pipeline settings are not valid:\n  - ' +
+                            '\n  - '.join(
+                                p.replace('casp.', '', 1) for p in problems))
+    if settings.baseline is None:
+        settings.baseline = settings.finetune
+    return settings
+
+
+def signature_settings(cls) -> Dict[str, inspect.Parameter]:
+    """The keyword arguments of ``cls.__init__`` (a component whose
+    signature is its settings schema)."""
+    params = inspect.signature(cls.__init__).parameters
+    return {
+        k: p
+        for k, p in params.items()
+        if k != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }

@@ -1,0 +1,272 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""A stage's Runner config from its mmdet config, as pure functions.
+
+Each function takes a Config and returns a new one (the argument is left
+as it was), so each step can be tested without training. The pipeline
+applies them in the order of :func:`build_stage_config`: data, evaluation,
+schedule, runtime (work dir, checkpoints, resume, seed, launcher, DDP),
+then the user's overrides, which therefore win over everything else.
+"""
+import copy
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.config import Config, ConfigDict
+
+from mmcasp.utils import cpu_model_wrapper_cfg, package_root
+from .errors import PipelineError
+
+__all__ = [
+    'resolve_config', 'predicts_masks', 'is_panoptic', 'innermost_dataset',
+    'loads_masks', 'is_self_supervised', 'evaluators', 'with_data',
+    'with_evaluation', 'with_epochs', 'with_runtime', 'with_overrides',
+    'with_transfer_init', 'build_stage_config', 'eval_config'
+]
+
+
+def resolve_config(path: str) -> str:
+    """A config path as given, or relative to mmcasp's shipped configs."""
+    if osp.isfile(path):
+        return osp.abspath(path)
+    shipped = osp.join(package_root(), '.mim', path)
+    if osp.isfile(shipped):
+        return shipped
+    raise PipelineError(f'config {path} not found (also not in {shipped})')
+
+
+def predicts_masks(model: dict) -> bool:
+    """Whether a detector config predicts instance masks (CondInst, Mask
+    R-CNN, PanopticFPN) or boxes only (FCOS, RetinaNet, ...)."""
+    return 'mask_head' in model or 'mask_head' in model.get('roi_head', {})
+
+
+def is_panoptic(model: dict) -> bool:
+    """Whether a detector config is a panoptic segmentor (PanopticFPN)."""
+    return 'panoptic_fusion_head' in model
+
+
+def innermost_dataset(loader: ConfigDict) -> ConfigDict:
+    """The dataset of a loader config, inside any dataset wrappers."""
+    ds = loader['dataset']
+    while 'dataset' in ds:
+        ds = ds['dataset']
+    return ds
+
+
+def loads_masks(cfg: Config) -> bool:
+    """Whether the training pipeline of ``cfg`` loads instance masks."""
+    ds = innermost_dataset(cfg.train_dataloader)
+    return any(
+        t.get('type') in ('LoadAnnotations', 'LoadPanopticAnnotations')
+        and t.get('with_mask', False) for t in ds.get('pipeline', []))
+
+
+def is_self_supervised(cfg: Config) -> bool:
+    """Whether a stage config pretrains without boxes (PreDet on an
+    ``ImageDataset``): it trains on the unlabeled images and is not
+    evaluated."""
+    return innermost_dataset(
+        cfg.train_dataloader).get('type') == 'ImageDataset'
+
+
+def _set_split(loader: ConfigDict, split: dict) -> None:
+    ds = innermost_dataset(loader)
+    ds['data_root'] = ''
+    ds['ann_file'] = osp.abspath(split['ann'])
+    ds['data_prefix'] = dict(img=osp.abspath(split['img']) + os.sep)
+    if split.get('seg') is not None:
+        ds['data_prefix']['seg'] = osp.abspath(split['seg']) + os.sep
+
+
+def evaluators(split: dict, class_specific: bool, model: dict) -> List[dict]:
+    """Evaluators of a model on ``split`` (``dict(ann, img[, panoptic])``).
+
+    Class-agnostic AP always (boxes, and masks when the model predicts
+    them); class-specific ``CocoMetric`` for class-specific models, or
+    ``CocoPanopticMetric`` (PQ) for panoptic targets.
+    """
+    if is_panoptic(model):
+        return [
+            dict(
+                type='CocoPanopticMetric',
+                ann_file=split['panoptic']['ann'],
+                seg_prefix=split['panoptic']['seg'] + os.sep)
+        ]
+    metric = ['bbox', 'segm'] if predicts_masks(model) else ['bbox']
+    evals = [
+        dict(
+            type='ClassAgnosticCocoMetric',
+            ann_file=osp.abspath(split['ann']),
+            metric=metric)
+    ]
+    if class_specific:
+        evals.insert(
+            0,
+            dict(
+                type='CocoMetric',
+                ann_file=osp.abspath(split['ann']),
+                metric=metric))
+    return evals
+
+
+def _panoptic_split(split: dict) -> dict:
+    """A split's panoptic labels as a split (``ann``, ``img``, ``seg``)."""
+    return dict(
+        ann=split['panoptic']['ann'],
+        img=split['img'],
+        seg=split['panoptic']['seg'])
+
+
+def with_data(cfg: Config,
+              train: dict,
+              val: Optional[dict],
+              class_specific: bool = True) -> Config:
+    """Train on ``train`` and validate/test on ``val`` (``dict(ann, img[,
+    panoptic])``). A self-supervised config trains on the images alone and
+    loses its validation and test loops; a class-specific panoptic target
+    reads the splits' panoptic labels."""
+    cfg = copy.deepcopy(cfg)
+    if is_self_supervised(cfg):
+        _set_split(cfg.train_dataloader, train)
+        for key in ('val_dataloader', 'test_dataloader', 'val_cfg', 'test_cfg',
+                    'val_evaluator', 'test_evaluator'):
+            cfg[key] = None
+        cfg.train_cfg.pop('val_interval', None)
+        return cfg
+    panoptic = class_specific and is_panoptic(cfg.model)
+    _set_split(cfg.train_dataloader,
+               _panoptic_split(train) if panoptic else train)
+    for loader in ('val_dataloader', 'test_dataloader'):
+        _set_split(cfg[loader], _panoptic_split(val) if panoptic else val)
+    return cfg
+
+
+def with_evaluation(cfg: Config, val: dict, class_specific: bool) -> Config:
+    """The evaluators of :func:`evaluators` for validation and test (none
+    for a self-supervised config)."""
+    cfg = copy.deepcopy(cfg)
+    if cfg.get('val_dataloader') is None:
+        return cfg
+    cfg.val_evaluator = evaluators(val, class_specific, cfg.model)
+    cfg.test_evaluator = copy.deepcopy(cfg.val_evaluator)
+    return cfg
+
+
+def with_epochs(cfg: Config, epochs: Optional[int]) -> Config:
+    """Train for ``epochs`` (``None``: as configured), validating once at
+    the end; ``MultiStepLR`` decays at 75 % and 92 % of the epochs."""
+    cfg = copy.deepcopy(cfg)
+    if not epochs:
+        return cfg
+    cfg.train_cfg.max_epochs = epochs
+    if cfg.get('val_dataloader') is not None:
+        cfg.train_cfg.val_interval = epochs
+    for sched in cfg.param_scheduler:
+        if sched.get('type') == 'MultiStepLR':
+            sched['end'] = epochs
+            sched['milestones'] = [
+                max(1, round(epochs * 0.75)),
+                max(1, round(epochs * 0.92))
+            ]
+    return cfg
+
+
+def with_runtime(cfg: Config,
+                 work_dir: str,
+                 name: str,
+                 seed: int,
+                 launcher: str = 'none',
+                 vis_backends: Optional[Sequence[dict]] = None) -> Config:
+    """Where and how a stage runs: its work dir and experiment name, a
+    checkpoint every epoch (the last two kept), resume from the last one,
+    the seed, the launcher, and ``find_unused_parameters`` (unless the
+    config sets it): under DDP a rank whose batch has no positive location
+    (common on sparse pseudo labels) leaves CondInst's controller and mask
+    head without gradients, and the other ranks would wait forever in the
+    gradient all-reduce."""
+    cfg = copy.deepcopy(cfg)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = name
+    cfg.visualizer.name = f'{name}_visualizer'
+    if vis_backends:
+        cfg.visualizer.vis_backends = copy.deepcopy(list(vis_backends))
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=2)
+    cfg.resume = True
+    cfg.randomness = dict(seed=seed)
+    cfg.launcher = launcher
+    cfg.setdefault('find_unused_parameters', True)
+    return cfg
+
+
+def with_overrides(cfg: Config, cfg_options: Dict[str, object]) -> Config:
+    """The user's ``cfg_options`` (dotted keys, as mmdet's tools take
+    them), then a model wrapper that runs DDP on CPUs."""
+    cfg = copy.deepcopy(cfg)
+    for key, value in (cfg_options or {}).items():
+        cfg.merge_from_dict({key: value})
+    cpu_model_wrapper_cfg(cfg)  # DDP without device ids on CPU
+    return cfg
+
+
+def with_transfer_init(cfg: Config,
+                       checkpoint: Optional[str],
+                       parts: Sequence[str] = ('backbone', 'neck', 'head'),
+                       classifier: str = 'random') -> Config:
+    """Initialise from a warmed-up ``checkpoint`` with
+    :class:`~mmcasp.surgery.CaSPTransfer` (``None``: the config's plain
+    init, e.g. the baseline). A transfer config's placeholder checkpoint
+    is replaced either way."""
+    cfg = copy.deepcopy(cfg)
+    init = cfg.model.get('init_cfg') or {}
+    if 'CaSPTransfer' in str(init.get('type', '')):
+        cfg.model.pop('init_cfg')
+    if checkpoint is not None:
+        cfg.model.init_cfg = dict(
+            type='mmcasp.CaSPTransfer',
+            checkpoint=checkpoint,
+            parts=list(parts),
+            classifier=classifier)
+    return cfg
+
+
+def build_stage_config(cfg: Config,
+                       *,
+                       train: dict,
+                       val: dict,
+                       class_specific: bool,
+                       epochs: Optional[int],
+                       work_dir: str,
+                       name: str,
+                       seed: int,
+                       launcher: str = 'none',
+                       vis_backends: Optional[Sequence[dict]] = None,
+                       cfg_options: Optional[dict] = None) -> Config:
+    """All steps, in the order that matters: the overrides come last."""
+    cfg = with_data(cfg, train, val, class_specific)
+    cfg = with_evaluation(cfg, val, class_specific)
+    cfg = with_epochs(cfg, epochs)
+    cfg = with_runtime(cfg, work_dir, name, seed, launcher, vis_backends)
+    return with_overrides(cfg, cfg_options or {})
+
+
+def eval_config(cfg: Config,
+                split: dict,
+                checkpoint: str,
+                work_dir: str,
+                name: str,
+                launcher: str = 'none') -> Config:
+    """Score ``checkpoint`` (a finished stage with config ``cfg``) on
+    another COCO-format ``split``, class-specific and class-agnostic."""
+    cfg = copy.deepcopy(cfg)
+    _set_split(cfg.test_dataloader, split)
+    cfg.test_evaluator = evaluators(split, True, cfg.model)
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    cfg.model.pop('init_cfg', None)
+    cfg.launcher = launcher
+    cfg.work_dir = work_dir
+    cfg.experiment_name = name
+    cfg.visualizer.name = name + '_vis'
+    return cfg

@@ -1,0 +1,50 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""The settings of pseudo-labeling with a detector, with their defaults in
+one place: the pipeline's ``pseudo`` section, ``tools/pseudo_label.py``,
+the pseudo-labeling hooks and the benchmarks all read them from here."""
+from dataclasses import asdict, dataclass
+
+__all__ = ['LabelingSettings']
+
+
+@dataclass
+class LabelingSettings:
+    """How a detector's predictions become pseudo labels, and the loop.
+
+    Args:
+        delta: Keep predictions whose objectness is above ``delta`` (the
+            CaSP papers' δ = 0.2).
+        max_per_image: At most this many labels per image (highest
+            objectness first).
+        min_size: Minimum box side in pixels.
+        flip: Horizontal-flip test-time augmentation (class-agnostic
+            labels only).
+        fp16: Autocast the forward pass to fp16 (GPU only).
+        batch_size: Images per forward pass (labels do not depend on it).
+        num_workers: DataLoader processes decoding and preparing images.
+    """
+    delta: float = 0.2
+    max_per_image: int = 100
+    min_size: float = 0.
+    flip: bool = False
+    fp16: bool = False
+    batch_size: int = 8
+    num_workers: int = 2
+
+    def predictor_kwargs(self) -> dict:
+        """The rules, as :class:`~mmcasp.pseudo_labels.DetectorPredictor`
+        takes them."""
+        return dict(
+            delta=self.delta,
+            max_per_image=self.max_per_image,
+            min_size=self.min_size,
+            flip=self.flip,
+            fp16=self.fp16)
+
+    def loop_kwargs(self) -> dict:
+        """The loop, as :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`
+        takes it."""
+        return dict(batch_size=self.batch_size, num_workers=self.num_workers)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
