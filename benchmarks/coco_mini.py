@@ -63,18 +63,25 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
 
 import mmcasp  # noqa: E402,F401
-from mmcasp.pipeline import CaspPipeline, write_table  # noqa: E402
+from mmcasp.pipeline import (
+    CaspPipeline,
+    apply_cfg_options,  # noqa
+    prepare_casp,
+    resolve_config,
+    write_table)
+from mmcasp.pipeline.stage_configs import is_self_supervised  # noqa: E402
+from mmcasp.utils import dump_json_atomic, load_config  # noqa: E402
 
-METHODS = ('baseline', 'casp', 'casp-cs', 'dap', 'predet')
-CONFIGS = dict(
-    ca=osp.join(HERE, 'configs',
-                'condinst-ca_effl0_fpn_36e_coco-mini-objects.py'),
-    cs=osp.join(HERE, 'configs', 'condinst_effl0_fpn_36e_coco-mini.py'),
-    fcos=osp.join(HERE, 'configs',
-                  'fcos-ca_effl0_fpn_36e_coco-mini-objects.py'),
-    predet=osp.join(
-        osp.dirname(HERE), 'configs', 'predet',
-        'predet_effl0_fpn_3e_coco-mini-unlabeled.py'))
+#: Each method is a pipeline config; ``baseline`` is the baseline stage of
+#: CaSP's (every method of a seed shares it).
+METHOD_CONFIGS = {
+    'baseline': 'configs/casp/casp_effl0_fpn_10-3-10e_coco-mini.py',
+    'casp': 'configs/casp/casp_effl0_fpn_10-3-10e_coco-mini.py',
+    'casp-cs': 'configs/casp/casp-cs_effl0_fpn_10-3-10e_coco-mini.py',
+    'dap': 'configs/casp/dap_effl0_fpn_3-10e_coco-mini.py',
+    'predet': 'configs/casp/predet_effl0_fpn_2-10e_coco-mini.py',
+}
+METHODS = tuple(METHOD_CONFIGS)
 PROFILES = dict(
     gpu=dict(
         size=384,
@@ -154,86 +161,52 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
     return dst
 
 
-def method_casp(method: str, cfgs: dict, profile: dict, data: dict,
+def method_casp(method: str, profile: dict, data_root: str, work: str,
                 seed: int) -> dict:
-    """The pipeline settings of one method."""
+    """The pipeline settings of one method: its config under
+    ``configs/casp/`` (:data:`METHOD_CONFIGS`) with every stage config
+    scaled to the profile (written under ``<work>/configs``), the profile's
+    epochs (a stage that pretrains on images alone, PreDet, takes
+    ``epochs['predet']``), batch and workers, and ``seed``."""
+    cfg = load_config(resolve_config(METHOD_CONFIGS[method]))
     ep = profile['epochs']
-    pseudo = dict(
-        delta=0.2,
-        max_per_image=100,
-        batch_size=profile['batch'],
-        num_workers=profile['workers'])
-    finetune = dict(
-        config=cfgs['cs'],
-        epochs=ep['finetune'],
-        parts=['backbone', 'neck', 'head', 'mask_head'],
-        classifier='random')
-    casp = dict(data=data, seed=seed, pseudo=pseudo, finetune=finetune)
-    if method in ('baseline', 'casp'):
-        casp.update(
-            method='CaSP',
-            labeler=dict(config=cfgs['ca'], epochs=ep['labeler']),
-            warmup=dict(config=cfgs['ca'], epochs=ep['warmup']))
-    elif method == 'casp-cs':
-        casp.update(
-            method='CaSP, class-specific pseudo labels',
-            labeler=dict(config=cfgs['cs'], epochs=ep['labeler']),
-            warmup=dict(config=cfgs['cs'], epochs=ep['warmup']))
-        casp['pseudo'] = dict(pseudo, class_specific=True)
-        casp['finetune'] = dict(finetune, classifier='copy')
-    elif method == 'dap':
-        casp.update(
-            method='DAP',
-            labeler=dict(type='cam', scales=profile['cam_scales'], top_k=1),
-            warmup=dict(config=cfgs['fcos'], epochs=ep['warmup']))
-        casp['finetune'] = dict(finetune, parts=['backbone', 'neck', 'head'])
-    elif method == 'predet':
-        casp.update(
-            method='PreDet',
-            labeler=dict(type='none'),
-            warmup=dict(config=cfgs['predet'], epochs=ep['predet']))
-        casp['finetune'] = dict(finetune, parts=['backbone', 'neck'])
-    else:
-        raise ValueError(f'unknown method {method}; {METHODS}')
-    return casp
+    options = {
+        'seed': seed,
+        'pseudo.batch_size': profile['batch'],
+        'pseudo.num_workers': profile['workers']
+    }
+    for stage in ('labeler', 'warmup', 'finetune'):
+        path = cfg.casp[stage].get('config')
+        if path is None:
+            continue  # a labeler that trains nothing
+        src = resolve_config(path)
+        options[f'{stage}.config'] = scaled_config(
+            src, osp.join(work, 'configs', osp.basename(src)), profile)
+        options[f'{stage}.epochs'] = ep['predet'] if is_self_supervised(
+            load_config(src)) else ep[stage]
+    if 'scales' in cfg.casp.labeler:  # a CAM labeler's input sizes
+        options['labeler.scales'] = profile['cam_scales']
+    apply_cfg_options(cfg, options)
+    return prepare_casp(cfg, work, data_root)
 
 
 def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
-    """Label val with the method's labeler (delta as in the pipeline) and
-    score the labels against val's ground truth."""
-    from mmcasp.pseudo_labels import (collect_images, evaluate_pseudo_labels,
-                                      run_pseudo_labeling)
-    labeler = pipe.done('labeler')
-    if labeler is None or labeler.get('kind') in ('cam', 'none'):
+    """Label val with the method's labeler (its settings as in the
+    pipeline) and score the labels against val's ground truth."""
+    from mmcasp.pseudo_labels import evaluate_pseudo_labels
+    if not pipe.labeler.makes_labels or pipe.records.get('labeler') is None:
         return {}
-    data = pipe.cfg.data
     out = osp.join(out_dir, 'val_pseudo_labels.json')
-    predictor = pipe.detector_predictor(labeler)
-    categories = None
-    class_specific = bool(pipe.cfg.pseudo.get('class_specific'))
-    if class_specific:
-        categories, predictor.category_ids = pipe.labeled_categories(
-            predictor.model)
     if not osp.isfile(out):
-        entries, _, _ = collect_images(data.val.ann, data.val.img)
-        run_pseudo_labeling(
-            entries,
-            predictor,
-            out,
-            prepare=predictor.prepare,
-            batch_size=8,
-            num_workers=0,
-            categories=categories,
-            drop_empty=False,
-            show_progress=False)
+        pipe.label('val', out, drop_empty=False, show_progress=False)
     pseudo = json.load(open(out))
-    gt = json.load(open(data.val.ann))
+    gt = json.load(open(pipe.settings.data.val.ann))
     res = {
         'agnostic':
         evaluate_pseudo_labels(
             pseudo, gt, class_agnostic=True, iou_types=('bbox', ))
     }
-    if class_specific:
+    if pipe.settings.pseudo.class_specific:
         res['specific'] = evaluate_pseudo_labels(
             pseudo, gt, class_agnostic=False, iou_types=('bbox', ))
     return res
@@ -326,19 +299,16 @@ def save_runs(path: str, profile: str, seeds, per_run: dict,
     """Every number of the runs so far (rewritten after each run, so a
     killed benchmark keeps what finished)."""
     raw = {f'{m}/seed{s}': v for (m, s), v in per_run.items()}
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(
-            dict(
-                profile=profile,
-                settings=PROFILES[profile],
-                seeds=list(seeds),
-                rows=rows,
-                runs=raw),
-            f,
-            indent=1,
-            default=str)
-    os.replace(tmp, path)
+    dump_json_atomic(
+        json.loads(
+            json.dumps(
+                dict(
+                    profile=profile,
+                    settings=PROFILES[profile],
+                    seeds=list(seeds),
+                    rows=rows,
+                    runs=raw),
+                default=str)), path)
 
 
 def load_runs(paths) -> tuple:
@@ -482,23 +452,11 @@ def main(argv=None):
         print(open(paths['md']).read())
         return
     root = osp.abspath(args.data_root)
-    ann = osp.join(root, 'annotations')
-    data = dict(
-        labeled=dict(
-            ann=osp.join(ann, 'labeled.json'), img=osp.join(root, 'images')),
-        unlabeled=dict(
-            ann=osp.join(ann, 'unlabeled.json'), img=osp.join(root, 'images')),
-        val=dict(ann=osp.join(ann, 'val.json'), img=osp.join(root, 'images')))
-    for split in data.values():
-        for path in split.values():
-            if not osp.exists(path):
-                sys.exit(f'error: {path} does not exist (--data-root)')
+    for name in ('labeled', 'unlabeled', 'val'):
+        path = osp.join(root, 'annotations', f'{name}.json')
+        if not osp.exists(path):
+            sys.exit(f'error: {path} does not exist (--data-root)')
     profile = PROFILES[args.profile]
-    cfgs = {
-        k: scaled_config(v, osp.join(work, 'configs', osp.basename(v)),
-                         profile)
-        for k, v in CONFIGS.items()
-    }
     evals = [
         dict(name=n, ann=osp.abspath(a), img=osp.abspath(i))
         for n, a, i in args.eval_set
@@ -508,7 +466,7 @@ def main(argv=None):
         base_dir = osp.join(work, f'seed{seed}', 'baseline')
         for method in args.methods:
             t0 = time.time()
-            casp = method_casp(method, cfgs, profile, data, seed)
+            casp = method_casp(method, profile, root, work, seed)
             run_dir = osp.join(work, f'seed{seed}', method)
             pipe = CaspPipeline(
                 casp,

@@ -28,9 +28,10 @@ import torch
 from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
-from mmcasp.pseudo_labels import (CamPredictor, ImageSourceError,
-                                  build_cam_classifier, collect_images,
-                                  format_stats, run_pseudo_labeling)
+from mmcasp.apis import build_cam_predictor
+from mmcasp.pseudo_labels import (ImageSourceError, build_cam_classifier,
+                                  collect_images, format_stats,
+                                  run_pseudo_labeling)
 from mmcasp.utils import InputFileError, check_coco_file, init_distributed
 
 
@@ -106,8 +107,8 @@ def main(argv=None):
         ]
     if args.class_agnostic:
         categories = [dict(id=1, name='object', supercategory='object')]
-    predictor = CamPredictor(
-        classifier,
+    predictor = build_cam_predictor(
+        classifier=classifier,
         image_labels=image_labels,
         top_k=args.top_k,
         scales=args.scales,

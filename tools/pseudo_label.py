@@ -26,10 +26,10 @@ from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
 
 import mmcasp  # noqa: F401
-from mmcasp.apis import load_detector
-from mmcasp.pseudo_labels import (DetectorPredictor, ImageSourceError,
-                                  collect_images, format_stats,
-                                  run_pseudo_labeling)
+from mmcasp.apis import build_detector_predictor
+from mmcasp.pseudo_labels import (ImageSourceError, collect_images,
+                                  format_stats, run_pseudo_labeling)
+from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
 from mmcasp.utils import InputFileError, init_distributed, load_config
 
 
@@ -42,12 +42,16 @@ def parse_args(argv=None):
     parser.add_argument(
         '--image-root', help='root of file names in a json/list source')
     parser.add_argument('--out', required=True, help='output COCO json')
-    parser.add_argument('--delta', type=float, default=0.2)
-    parser.add_argument('--max-per-image', type=int, default=100)
-    parser.add_argument('--min-size', type=float, default=0.)
+    parser.add_argument('--delta', type=float, default=LabelingSettings.delta)
+    parser.add_argument(
+        '--max-per-image', type=int, default=LabelingSettings.max_per_image)
+    parser.add_argument(
+        '--min-size', type=float, default=LabelingSettings.min_size)
     parser.add_argument('--flip', action='store_true', help='flip TTA')
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument(
+        '--batch-size', type=int, default=LabelingSettings.batch_size)
+    parser.add_argument(
+        '--num-workers', type=int, default=LabelingSettings.num_workers)
     parser.add_argument('--fp16', action='store_true', help='GPU only')
     parser.add_argument(
         '--device',
@@ -80,16 +84,16 @@ def main(argv=None):
     init_distributed(args.launcher)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = load_detector(cfg, args.checkpoint, device=args.device)
-    predictor = DetectorPredictor(
-        model,
-        cfg.test_dataloader.dataset.pipeline,
+    settings = LabelingSettings(
         delta=args.delta,
         max_per_image=args.max_per_image,
         min_size=args.min_size,
         flip=args.flip,
         fp16=args.fp16,
-        scope=cfg.get('default_scope', 'mmcasp'))
+        batch_size=args.batch_size,
+        num_workers=args.num_workers)
+    predictor = build_detector_predictor(
+        cfg, args.checkpoint, settings=settings, device=args.device)
     info = dict(
         description='CaSP detector pseudo labels',
         model_config=os.path.abspath(args.config),
@@ -106,9 +110,8 @@ def main(argv=None):
         predictor,
         args.out,
         prepare=predictor.prepare,
-        batch_size=args.batch_size,
-        num_workers=args.num_workers,
-        info=info)
+        info=info,
+        **settings.loop_kwargs())
     rank, _ = get_dist_info()
     if rank == 0:
         if refused:

@@ -18,18 +18,20 @@ spec.loader.exec_module(bench)
 
 
 @pytest.fixture(scope='module')
-def cfgs(tmp_path_factory):
-    out = tmp_path_factory.mktemp('cfgs')
+def methods(tmp_path_factory):
+    """Every method's pipeline settings in the cpu profile (no data)."""
+    work = tmp_path_factory.mktemp('bench')
     return {
-        k:
-        bench.scaled_config(v, str(out / osp.basename(v)),
-                            bench.PROFILES['cpu'])
-        for k, v in bench.CONFIGS.items()
+        m:
+        bench.method_casp(m, bench.PROFILES['cpu'], str(work / 'data'),
+                          str(work), 1)
+        for m in bench.METHODS
     }
 
 
-def test_scaled_configs(cfgs):
-    ca = Config.fromfile(cfgs['ca'])
+def test_scaled_configs(methods):
+    casp = methods['casp']
+    ca = Config.fromfile(casp['labeler']['config'])
     assert ca.model.neck.out_channels == 64
     assert ca.model.bbox_head.feat_channels == 64
     assert ca.train_dataloader.batch_size == 4
@@ -37,10 +39,10 @@ def test_scaled_configs(cfgs):
         t for t in ca.test_dataloader.dataset.pipeline if t['type'] == 'Resize'
     ][0]
     assert tuple(resize['scale']) == (192, 192)
-    cs = Config.fromfile(cfgs['cs'])
+    cs = Config.fromfile(casp['finetune']['config'])
     assert cs.model.bbox_head.num_classes == 80
     assert cs.train_dataloader.dataset.type == 'CocoDataset'
-    predet = Config.fromfile(cfgs['predet'])
+    predet = Config.fromfile(methods['predet']['warmup']['config'])
     views = [
         t for t in predet.train_dataloader.dataset.pipeline
         if t['type'] == 'TwoViews'
@@ -48,26 +50,28 @@ def test_scaled_configs(cfgs):
     assert tuple(views['out_size']) == (128, 128)
 
 
-def test_every_method_is_a_valid_pipeline_up_to_the_data(cfgs, tmp_path):
-    data = dict(
-        labeled=dict(ann='/nowhere/l.json', img='/nowhere'),
-        unlabeled=dict(ann='/nowhere/u.json', img='/nowhere'),
-        val=dict(ann='/nowhere/v.json', img='/nowhere'))
-    for method in bench.METHODS:
-        casp = bench.method_casp(method, cfgs, bench.PROFILES['cpu'], data, 1)
+def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):
+    """Each method config under configs/casp/, with the profile applied,
+    passes the pipeline's checks except for the (missing) data."""
+    ep = bench.PROFILES['cpu']['epochs']
+    for method, casp in methods.items():
         assert casp['seed'] == 1
+        assert casp['data']['val']['ann'].endswith('annotations/val.json')
         with pytest.raises(PipelineError) as e:
             CaspPipeline(casp, str(tmp_path / method)).validate()
-        # only the (missing) data is wrong, not the method's settings
         problems = [
             line for line in str(e.value).splitlines()[1:]
             if 'does not exist' not in line
         ]
         assert problems == [], (method, problems)
-    assert bench.method_casp('dap', cfgs, bench.PROFILES['cpu'], data,
-                             0)['labeler']['type'] == 'cam'
-    assert bench.method_casp('casp-cs', cfgs, bench.PROFILES['cpu'], data,
-                             0)['pseudo']['class_specific']
+        assert casp['finetune']['epochs'] == ep['finetune']
+    assert methods['casp']['labeler']['epochs'] == ep['labeler']
+    assert methods['casp']['warmup']['epochs'] == ep['warmup']
+    assert methods['predet']['warmup']['epochs'] == ep['predet']
+    assert methods['dap']['labeler'] == dict(
+        type='cam', scales=bench.PROFILES['cpu']['cam_scales'], top_k=1)
+    assert methods['casp-cs']['pseudo']['class_specific']
+    assert methods['casp-cs']['finetune']['classifier'] == 'copy'
 
 
 def test_aggregate_mean_and_std():

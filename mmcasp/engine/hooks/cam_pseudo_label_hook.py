@@ -2,7 +2,6 @@
 """Pseudo-label with CAMs of the classifier being trained (DAP)."""
 from typing import Optional, Sequence
 
-from mmcasp.pseudo_labels import CamPredictor
 from mmcasp.registry import HOOKS
 from .pseudo_label_hook import BasePseudoLabelHook
 
@@ -47,7 +46,8 @@ class CamPseudoLabelHook(BasePseudoLabelHook):
             min_score=min_score)
 
     def build_predictor(self, runner, model):
-        predictor = CamPredictor(model, **self.kwargs)
+        from mmcasp.apis import build_cam_predictor
+        predictor = build_cam_predictor(classifier=model, **self.kwargs)
         categories = None
         if not self.kwargs['class_agnostic']:
             n = model.cam_weights()[0].shape[0]

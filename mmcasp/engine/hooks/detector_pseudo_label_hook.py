@@ -2,7 +2,7 @@
 """Pseudo-label with the detector being trained (CaSP's labeler)."""
 from typing import Optional, Sequence
 
-from mmcasp.pseudo_labels import DetectorPredictor
+from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
 from mmcasp.registry import HOOKS
 from .pseudo_label_hook import BasePseudoLabelHook
 
@@ -29,38 +29,31 @@ class DetectorPseudoLabelHook(BasePseudoLabelHook):
 
     def __init__(self,
                  images: str,
-                 delta: float = 0.2,
-                 max_per_image: int = 100,
-                 min_size: float = 0.,
-                 flip: bool = False,
-                 fp16: bool = False,
+                 delta: float = LabelingSettings.delta,
+                 max_per_image: int = LabelingSettings.max_per_image,
+                 min_size: float = LabelingSettings.min_size,
+                 flip: bool = LabelingSettings.flip,
+                 fp16: bool = LabelingSettings.fp16,
                  image_root: Optional[str] = None,
                  epochs: Sequence[int] = (),
                  **kwargs) -> None:
         super().__init__(
             images, image_root=image_root, epochs=epochs, **kwargs)
-        self.delta = delta
-        self.max_per_image = max_per_image
-        self.min_size = min_size
-        self.flip = flip
-        self.fp16 = fp16
+        self.settings = LabelingSettings(
+            delta=delta,
+            max_per_image=max_per_image,
+            min_size=min_size,
+            flip=flip,
+            fp16=fp16)
 
     def build_predictor(self, runner, model):
-        predictor = DetectorPredictor(
-            model,
-            runner.cfg.test_dataloader.dataset.pipeline,
-            delta=self.delta,
-            max_per_image=self.max_per_image,
-            min_size=self.min_size,
-            flip=self.flip,
-            fp16=self.fp16,
-            scope=runner.cfg.get('default_scope', 'mmcasp'))
+        from mmcasp.apis import build_detector_predictor
+        predictor = build_detector_predictor(
+            runner.cfg, model=model, settings=self.settings)
         extra = dict(
             description='CaSP detector pseudo labels',
             model_config=runner.cfg.filename,
             checkpoint=f'{runner.work_dir} (epoch {runner.epoch})',
-            delta=self.delta,
-            max_per_image=self.max_per_image,
-            min_size=self.min_size,
-            flip=self.flip)
+            **self.settings.predictor_kwargs())
+        extra.pop('fp16')
         return predictor, None, extra

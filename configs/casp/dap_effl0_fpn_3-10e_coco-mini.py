@@ -1,0 +1,13 @@
+# DAP on COCO-mini (the benchmark's "dap" method): boxes from class
+# activation maps of the packaged ImageNet EfficientNet-Lite0 classifier on
+# the unlabeled images -> box-only FCOS warmup -> finetune the 80-class
+# CondInst (backbone, neck, box head transferred).
+_base_ = './casp_effl0_fpn_10-3-10e_coco-mini.py'
+
+casp = dict(
+    method='DAP',
+    labeler=dict(_delete_=True, type='cam', scales=[288, 576], top_k=1),
+    warmup=dict(
+        config='benchmarks/configs/fcos-ca_effl0_fpn_36e_coco-mini-objects.py'
+    ),
+    finetune=dict(parts=['backbone', 'neck', 'head']))
