@@ -322,6 +322,7 @@ def test_two_self_training_rounds(toy_root, tmp_path):
     first = json.load(open(out['pseudo']['file']))
     second = json.load(open(out['pseudo_round2']['file']))
     assert first['info']['checkpoint'] == out['labeler']['checkpoint']
+    assert second['info']['labeler'] == 'checkpoint'
     assert second['info']['checkpoint'] == out['warmup']['checkpoint']
     assert second['info']['checkpoint'] == osp.join(work, 'warmup',
                                                     'epoch_1.pth')

@@ -44,6 +44,11 @@ class CheckpointLabeler(DetectorLabeler):
                 f'labeler.checkpoint: {self.checkpoint} does not exist')
         return problems
 
+    def info(self, pipeline, record: dict) -> dict:
+        # also when a self-training round labels with the previous round's
+        # warmup while the configured labeler is another kind
+        return dict(super().info(pipeline, record), labeler='checkpoint')
+
     def run(self, pipeline) -> dict:
         return dict(
             config=resolve_config(self.config),
