@@ -1,5 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from .class_agnostic_coco import ClassAgnosticCocoDataset
+from .coco_subsets import (k_shot_subset, percent_split, percent_tag,
+                           short_categories)
 from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
@@ -19,5 +21,6 @@ __all__ = [
     'boxes_from_view', 'boxes_to_view', 'edge_density_proposals',
     'sample_crop', 'visible_fraction', 'MaskLoadingError',
     'check_mask_loading', 'count_rle_masks', 'drops_rle_masks',
-    'rle_mask_problems'
+    'rle_mask_problems', 'percent_split', 'k_shot_subset', 'short_categories',
+    'percent_tag'
 ]
