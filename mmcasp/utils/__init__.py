@@ -8,6 +8,7 @@ from .dist import (DistLaunchError, cpu_model_wrapper_cfg, init_distributed,
 from .fileio import dump_json_atomic
 from .input_files import (InputFileError, check_coco_file, coco_problems,
                           format_problems, load_config, load_json)
+from .schedules import ScheduleError, rescale_param_schedulers
 from .setup_env import register_all_modules
 from .toy_config import retarget_data_root
 from .version_check import SUPPORTED_VERSIONS, check_dependencies
@@ -19,5 +20,6 @@ __all__ = [
     'SUPPORTED_VERSIONS', 'check_dependencies', 'retarget_data_root',
     'init_distributed', 'cpu_model_wrapper_cfg', 'dump_json_atomic',
     'slurm_dist_env', 'DistLaunchError', 'InputFileError', 'load_json',
-    'coco_problems', 'check_coco_file', 'format_problems', 'load_config'
+    'coco_problems', 'check_coco_file', 'format_problems', 'load_config',
+    'ScheduleError', 'rescale_param_schedulers'
 ]
