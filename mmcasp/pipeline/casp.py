@@ -76,8 +76,8 @@ def prepare_casp(cfg: Config,
     casp = cfg.casp.to_dict()
     for split in casp.get('data', {}).values():
         for d in (split, split.get('panoptic') or {}):
-            for key in ('ann', 'img', 'seg'):
-                if key in d and not osp.isabs(d[key]):
+            for key in ('ann', 'img', 'seg', 'entities'):
+                if d.get(key) and not osp.isabs(d[key]):
                     d[key] = osp.abspath(osp.join(root, d[key]))
     return casp
 
@@ -190,11 +190,28 @@ class CaspPipeline:
         return dict(settings, config_content=configs)
 
     def split(self, name: str) -> dict:
-        """A data split as a dict (``ann``, ``img``[, ``panoptic``])."""
+        """A data split as a dict (``ann``, ``img``[, ``panoptic``,
+        ``entities``])."""
         split = asdict(getattr(self.settings.data, name))
-        if split.get('panoptic') is None:
-            split.pop('panoptic')
+        return {k: v for k, v in split.items() if v is not None}
+
+    @property
+    def on_entities(self) -> bool:
+        """Whether labeler and warmup learn entities (things + stuff)."""
+        return self.settings.pretrain_on == 'entities'
+
+    def pretrain_split(self, name: str) -> dict:
+        """What the labeler and the warmup learn from / are scored on: a
+        split's instances, or its entity file (``pretrain_on``)."""
+        split = self.split(name)
+        if self.on_entities:
+            return dict(ann=split['entities'], img=split['img'])
         return split
+
+    def agnostic_category(self) -> dict:
+        """The one category of class-agnostic pseudo labels."""
+        name = 'entity' if self.on_entities else 'object'
+        return dict(id=1, name=name, supercategory=name)
 
     def config_problems(self, key: str, path: str) -> List[str]:
         """``[]`` if the config ``path`` loads, else why not, under
@@ -227,6 +244,7 @@ class CaspPipeline:
                 problems.extend(
                     _coco_file_problems(f"eval set {ev['name']}", ev['ann']))
         problems += self.labeler.validate(self)
+        problems += self._entity_problems()
         configs = {}
         for stage in ('warmup', 'finetune', 'baseline'):
             path = getattr(self.settings, stage).config
@@ -268,6 +286,31 @@ class CaspPipeline:
             raise PipelineError('the pipeline cannot start:\n  - ' +
                                 '\n  - '.join(problems))
 
+    def _entity_problems(self) -> List[str]:
+        """What ``pretrain_on='entities'`` needs."""
+        if not self.on_entities:
+            return []
+        problems = []
+        for split in ('labeled', 'val'):
+            path = self.split(split).get('entities')
+            if not path or not osp.isfile(path):
+                problems.append(
+                    f"data.{split}.entities: pretrain_on='entities' needs "
+                    f'the split\'s entity labels ({path} does not exist); '
+                    'make them from COCO panoptic labels with tools/'
+                    'dataset_converters/panoptic2entities.py')
+            else:
+                problems.extend(
+                    _coco_file_problems(f'data.{split}.entities', path))
+        if not self.labeler.entities_ok:
+            problems.append(
+                f"pretrain_on='entities': the {self.labeler_type!r} labeler "
+                'does not learn from entity labels')
+        if self.settings.pseudo.class_specific:
+            problems.append("pretrain_on='entities' is class-agnostic: "
+                            'pseudo.class_specific must be False')
+        return problems
+
     def _warmup_problems(self, warmup: Optional[Config]) -> List[str]:
         """What a warmup config cannot train on, given the labeler."""
         if warmup is None:
@@ -306,14 +349,22 @@ class CaspPipeline:
         return problems
 
     # ------------------------------------------------------------ stages
-    def stage_config(self, stage: str, stage_settings: StageSettings,
-                     train: dict, class_specific: bool) -> Config:
+    def stage_config(self,
+                     stage: str,
+                     stage_settings: StageSettings,
+                     train: dict,
+                     class_specific: bool,
+                     pretrain: bool = False) -> Config:
         """The Runner config of a training stage (see
-        :func:`~mmcasp.pipeline.stage_configs.build_stage_config`)."""
+        :func:`~mmcasp.pipeline.stage_configs.build_stage_config`);
+        ``pretrain``: a labeler or warmup stage, validated on what
+        ``pretrain_on`` names (entities: AP^e)."""
+        entities = pretrain and self.on_entities
         return build_stage_config(
             load_config(resolve_config(stage_settings.config)),
             train=train,
-            val=self.split('val'),
+            val=self.pretrain_split('val') if pretrain else self.split('val'),
+            entities=entities,
             class_specific=class_specific,
             epochs=stage_settings.epochs,
             work_dir=self.records.dir(stage),
@@ -428,8 +479,8 @@ class CaspPipeline:
                 root = json.load(f)['info']['image_root']
             train = dict(ann=pseudo['file'], img=root)
             class_specific = self.settings.pseudo.class_specific
-        cfg = self.stage_config(stage, self.settings.warmup, train,
-                                class_specific)
+        cfg = self.stage_config(
+            stage, self.settings.warmup, train, class_specific, pretrain=True)
         return self.records.write(stage, self.train(stage, cfg))
 
     def _finetune_cfg(self, stage: str, init_from: Optional[str]) -> Config:

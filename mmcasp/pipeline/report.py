@@ -13,12 +13,15 @@ COLUMNS = [
     ('AP^seg', 'coco/segm_mAP'),
     ('AP^det-a', 'agnostic/bbox_mAP'),
     ('AP^seg-a', 'agnostic/segm_mAP'),
+    ('AP^e', 'entity/bbox_mAP'),
+    ('AP^e-seg', 'entity/segm_mAP'),
     ('PQ', 'coco_panoptic/PQ'),
     ('SQ', 'coco_panoptic/SQ'),
     ('RQ', 'coco_panoptic/RQ'),
 ]
 #: columns that appear only when some stage has them (panoptic targets)
-OPTIONAL = ('PQ', 'SQ', 'RQ')
+#: (entity metrics: labeler and warmup of ``pretrain_on='entities'``)
+OPTIONAL = ('AP^e', 'AP^e-seg', 'PQ', 'SQ', 'RQ')
 
 
 def _metric_cells(metrics: dict) -> dict:

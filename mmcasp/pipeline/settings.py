@@ -45,10 +45,15 @@ class PanopticSettings:
 @dataclass
 class SplitSettings:
     """A COCO annotation file (or, for ``unlabeled``, any image source)
-    and the folder its ``file_name`` entries are relative to."""
+    and the folder its ``file_name`` entries are relative to; optionally
+    the split's COCO panoptic labels (a PanopticFPN target) and its
+    *entity* labels (things + stuff as one class ``entity``, a COCO
+    instances file from ``tools/dataset_converters/panoptic2entities.py``)
+    for ``pretrain_on='entities'``."""
     ann: str
     img: str
     panoptic: Optional[PanopticSettings] = None
+    entities: Optional[str] = None
 
 
 @dataclass
@@ -95,8 +100,13 @@ class CaspSettings:
     settings. ``rounds`` > 1 re-labels the unlabeled split with the
     previous round's warmed-up model and warms up again (self-training).
     ``method`` names the finetuned model in the report (default: the
-    labeler's).
+    labeler's). ``pretrain_on`` is what the labeler and the warmup learn and
+    are scored on: ``'objects'`` (things, the labeled split's instances as
+    one class; AP^det-a) or ``'entities'`` (CA-SSL's things + stuff, the
+    splits' ``entities`` files; AP^e); the finetune is class-specific
+    either way.
     """
+    PRETRAIN_ON = ('objects', 'entities')
     data: DataSettings
     warmup: StageSettings
     finetune: FinetuneSettings
@@ -106,6 +116,7 @@ class CaspSettings:
     seed: int = 0
     method: Optional[str] = None
     rounds: int = 1
+    pretrain_on: str = 'objects'
 
 
 def closest(key: str, known) -> str:
@@ -203,6 +214,11 @@ def parse(casp: dict) -> CaspSettings:
     settings = _build(CaspSettings, dict(casp), 'casp', problems)
     if settings is not None and settings.rounds < 1:
         problems.append(f'casp.rounds: must be >= 1, got {settings.rounds}')
+    if settings is not None and \
+            settings.pretrain_on not in CaspSettings.PRETRAIN_ON:
+        problems.append(
+            f'casp.pretrain_on: must be one of {CaspSettings.PRETRAIN_ON}, '
+            f'got {settings.pretrain_on!r}')
     if problems:
         raise SettingsError('the pipeline settings are not valid:\n  - ' +
                             '\n  - '.join(

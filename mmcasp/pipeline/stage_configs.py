@@ -14,7 +14,8 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
-from mmcasp.utils import cpu_model_wrapper_cfg, package_root
+from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
+                          rescale_param_schedulers)
 from .errors import PipelineError
 
 __all__ = [
@@ -79,12 +80,17 @@ def _set_split(loader: ConfigDict, split: dict) -> None:
         ds['data_prefix']['seg'] = osp.abspath(split['seg']) + os.sep
 
 
-def evaluators(split: dict, class_specific: bool, model: dict) -> List[dict]:
+def evaluators(split: dict,
+               class_specific: bool,
+               model: dict,
+               entities: bool = False) -> List[dict]:
     """Evaluators of a model on ``split`` (``dict(ann, img[, panoptic])``).
 
     Class-agnostic AP always (boxes, and masks when the model predicts
-    them); class-specific ``CocoMetric`` for class-specific models, or
-    ``CocoPanopticMetric`` (PQ) for panoptic targets.
+    them): AP^det-a (``agnostic/...``), or with ``entities`` AP^e
+    (``entity/...``, on an entity file); class-specific ``CocoMetric`` for
+    class-specific models, or ``CocoPanopticMetric`` (PQ) for panoptic
+    targets.
     """
     if is_panoptic(model):
         return [
@@ -98,7 +104,8 @@ def evaluators(split: dict, class_specific: bool, model: dict) -> List[dict]:
         dict(
             type='ClassAgnosticCocoMetric',
             ann_file=osp.abspath(split['ann']),
-            metric=metric)
+            metric=metric,
+            **(dict(class_name='entity', prefix='entity') if entities else {}))
     ]
     if class_specific:
         evals.insert(
@@ -142,33 +149,35 @@ def with_data(cfg: Config,
     return cfg
 
 
-def with_evaluation(cfg: Config, val: dict, class_specific: bool) -> Config:
+def with_evaluation(cfg: Config,
+                    val: dict,
+                    class_specific: bool,
+                    entities: bool = False) -> Config:
     """The evaluators of :func:`evaluators` for validation and test (none
     for a self-supervised config)."""
     cfg = copy.deepcopy(cfg)
     if cfg.get('val_dataloader') is None:
         return cfg
-    cfg.val_evaluator = evaluators(val, class_specific, cfg.model)
+    cfg.val_evaluator = evaluators(val, class_specific, cfg.model, entities)
     cfg.test_evaluator = copy.deepcopy(cfg.val_evaluator)
     return cfg
 
 
 def with_epochs(cfg: Config, epochs: Optional[int]) -> Config:
     """Train for ``epochs`` (``None``: as configured), validating once at
-    the end; ``MultiStepLR`` decays at 75 % and 92 % of the epochs."""
+    the end, with every parameter scheduler rescaled proportionally
+    (:func:`~mmcasp.utils.rescale_param_schedulers`: milestones, ``end``,
+    ``T_max``, ... scale with the epochs; iteration warm-ups stay)."""
     cfg = copy.deepcopy(cfg)
     if not epochs:
         return cfg
+    old = cfg.train_cfg.max_epochs
     cfg.train_cfg.max_epochs = epochs
     if cfg.get('val_dataloader') is not None:
         cfg.train_cfg.val_interval = epochs
-    for sched in cfg.param_scheduler:
-        if sched.get('type') == 'MultiStepLR':
-            sched['end'] = epochs
-            sched['milestones'] = [
-                max(1, round(epochs * 0.75)),
-                max(1, round(epochs * 0.92))
-            ]
+    if cfg.get('param_scheduler'):
+        cfg.param_scheduler = rescale_param_schedulers(cfg.param_scheduler,
+                                                       old, epochs)
     return cfg
 
 
@@ -242,10 +251,12 @@ def build_stage_config(cfg: Config,
                        seed: int,
                        launcher: str = 'none',
                        vis_backends: Optional[Sequence[dict]] = None,
-                       cfg_options: Optional[dict] = None) -> Config:
-    """All steps, in the order that matters: the overrides come last."""
+                       cfg_options: Optional[dict] = None,
+                       entities: bool = False) -> Config:
+    """All steps, in the order that matters: the overrides come last.
+    ``entities``: ``train`` and ``val`` are entity files, scored as AP^e."""
     cfg = with_data(cfg, train, val, class_specific)
-    cfg = with_evaluation(cfg, val, class_specific)
+    cfg = with_evaluation(cfg, val, class_specific, entities)
     cfg = with_epochs(cfg, epochs)
     cfg = with_runtime(cfg, work_dir, name, seed, launcher, vis_backends)
     return with_overrides(cfg, cfg_options or {})

@@ -74,6 +74,9 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     }
     out['baseline'] = dict(
         data=casp['data'], finetune=ft, seed=casp.get('seed'))
+    if 'pretrain_on' in casp:  # (absent: the digests of older runs hold)
+        for stage in ('labeler', 'pseudo', 'warmup', 'finetune'):
+            out[stage] = dict(out[stage], pretrain_on=casp['pretrain_on'])
     rounds = casp.get('rounds') or 1
     if rounds > 1:  # self-training: later rounds and what they feed
         for r in range(2, rounds + 1):

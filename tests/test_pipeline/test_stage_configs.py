@@ -64,8 +64,15 @@ def test_evaluators_follow_the_model():
 def test_epochs_and_runtime():
     cfg = with_epochs(Config.fromfile(AGNOSTIC), 6)
     assert cfg.train_cfg.max_epochs == 6 and cfg.train_cfg.val_interval == 6
-    ms = [s for s in cfg.param_scheduler if s['type'] == 'MultiStepLR'][0]
-    assert ms['end'] == 6
+    # every scheduler rescaled with the epochs (the toy 12-epoch schedule:
+    # 50-iteration warm-up, decays at 9 and 11); the argument untouched
+    warm, ms = cfg.param_scheduler
+    assert warm['end'] == 50 and warm['by_epoch'] is False
+    assert ms['end'] == 6 and ms['milestones'] == [4, 5]
+    cosine = Config.fromfile(PREDET)
+    cos = with_epochs(cosine, 1).param_scheduler[-1]
+    assert cos['type'] == 'CosineAnnealingLR' and cos['end'] == 1
+    assert cosine.param_scheduler[-1]['end'] == cosine.train_cfg.max_epochs
     cfg = with_runtime(cfg, '/w/labeler', 'run_labeler', seed=3)
     assert cfg.work_dir == '/w/labeler' and cfg.resume is True
     assert cfg.randomness == dict(seed=3)

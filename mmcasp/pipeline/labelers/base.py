@@ -38,6 +38,8 @@ class BaseLabeler(metaclass=ABCMeta):
     makes_masks = True
     #: whether it can keep its classes (``pseudo.class_specific``)
     class_specific_ok = True
+    #: whether it can learn entities (``pretrain_on='entities'``)
+    entities_ok = True
     #: names of settings read through ``**kwargs`` (see
     #: :meth:`known_settings`)
     extra_settings: Tuple[str, ...] = ()

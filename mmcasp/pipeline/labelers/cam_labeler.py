@@ -31,6 +31,7 @@ class CamLabeler(BaseLabeler):
     method = 'DAP'
     makes_masks = False
     class_specific_ok = False
+    entities_ok = False
     extra_settings = tuple(
         k for k in signature_settings(CamPredictor) if k not in _FIXED)
 

@@ -48,8 +48,9 @@ class DetectorLabeler(BaseLabeler):
         cfg = pipeline.stage_config(
             'labeler',
             self.stage,
-            train=pipeline.split('labeled'),
-            class_specific=pipeline.settings.pseudo.class_specific)
+            train=pipeline.pretrain_split('labeled'),
+            class_specific=pipeline.settings.pseudo.class_specific,
+            pretrain=True)
         return pipeline.train('labeler', cfg)
 
     def predictor(self, pipeline, record: dict):
@@ -61,7 +62,7 @@ class DetectorLabeler(BaseLabeler):
 
     def categories(self, pipeline, predictor):
         if not pipeline.settings.pseudo.class_specific:
-            return None
+            return [pipeline.agnostic_category()]
         cats, predictor.category_ids = labeled_categories(
             pipeline.settings.data.labeled.ann, predictor.model)
         return cats

@@ -14,6 +14,7 @@ class NoLabeler(BaseLabeler):
     makes_labels = False
     makes_masks = False
     class_specific_ok = False
+    entities_ok = False
 
     def describe(self, class_specific: bool) -> None:
         return None
