@@ -1,4 +1,7 @@
-# CaSP on full COCO (the papers' setting): class-agnostic CondInst R-50
+# CaSP on full COCO, SHORTER VARIANT (3x warmup / 1x single-scale finetune)
+# of the papers' recipe, about half its training; the default COCO pipeline
+# with the papers' 5x/3x multi-scale recipe is casp_r50_fpn_5x-3x_coco.py
+# (see docs/recipes.md). Class-agnostic CondInst R-50
 # labeler on train2017 (3x, multi-scale) -> pseudo labels on unlabeled2017
 # (delta 0.2) -> warmup of the same class-agnostic CondInst on the pseudo
 # labels only (3x) -> finetune class-specific CondInst on train2017 (1x),
