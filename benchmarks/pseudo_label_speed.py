@@ -19,7 +19,6 @@ size (images, boxes, scores, masks and ids as written).
 """
 import argparse
 import json
-import os
 import os.path as osp
 import platform
 import shutil
@@ -35,7 +34,8 @@ from mmengine.runner import Runner
 import mmcasp  # noqa: F401
 from mmcasp.apis import load_detector
 from mmcasp.pseudo_labels import (DetectorPredictor, cam_to_boxes,
-                                  collect_images, run_pseudo_labeling)
+                                  collect_images, dump_json_atomic,
+                                  run_pseudo_labeling)
 from mmcasp.utils import register_all_modules
 
 
@@ -203,8 +203,7 @@ def main():
             src = json.load(f)
         src['images'] = src['images'][:args.max_images]
         images = osp.join(tmp, 'images.json')
-        with open(images, 'w') as f:
-            json.dump(src, f)
+        dump_json_atomic(src, images)
     args.images = images
     entries, _, _ = collect_images(args.images, args.image_root)
     model = load_detector(cfg, args.checkpoint)
@@ -262,9 +261,7 @@ def main():
     torch.set_num_threads(1)
     res['cam_postprocess_1core'] = cam_postprocess()
     print(json.dumps(res['cam_postprocess_1core']))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(res, f, indent=1)
+    dump_json_atomic(res, args.out)  # makes the folder
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -39,7 +39,7 @@ from coco_mini import rescale_pipeline  # noqa: E402
 
 import mmcasp  # noqa: E402,F401
 from mmcasp.registry import DATASETS, MODELS  # noqa: E402
-from mmcasp.utils import register_all_modules  # noqa: E402
+from mmcasp.utils import dump_json_atomic, register_all_modules  # noqa: E402
 
 MODELS_UNDER_TEST = {
     'class-agnostic CondInst (mmcasp)':
@@ -162,8 +162,7 @@ def main(argv=None):
         print(json.dumps(r))
         results['runs'].append(r)
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=1)
+        dump_json_atomic(results, args.out)
 
 
 if __name__ == '__main__':

@@ -5,6 +5,8 @@ from .coco_subsets import (k_shot_subset, percent_split, percent_tag,
 from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
+from .image_source import (SKIP_REASONS, ImageSourceError, check_complete,
+                           collect_images, decode_image, safe_relative_path)
 from .mask_loading import (MaskLoadingError, check_mask_loading,
                            count_rle_masks, drops_rle_masks, rle_mask_problems)
 from .predet_views import (boxes_from_view, boxes_to_view,
@@ -21,6 +23,7 @@ __all__ = [
     'boxes_from_view', 'boxes_to_view', 'edge_density_proposals',
     'sample_crop', 'visible_fraction', 'MaskLoadingError',
     'check_mask_loading', 'count_rle_masks', 'drops_rle_masks',
-    'rle_mask_problems', 'percent_split', 'k_shot_subset', 'short_categories',
-    'percent_tag'
+    'rle_mask_problems', 'SKIP_REASONS', 'ImageSourceError', 'check_complete',
+    'collect_images', 'decode_image', 'safe_relative_path', 'percent_split',
+    'k_shot_subset', 'short_categories', 'percent_tag'
 ]

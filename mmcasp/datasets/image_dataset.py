@@ -5,8 +5,10 @@ from typing import List
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from mmcasp.registry import DATASETS
+from .image_source import collect_images
 
 __all__ = ['ImageDataset']
 
@@ -15,7 +17,7 @@ __all__ = ['ImageDataset']
 class ImageDataset(BaseDataset):
     """Any image source: a folder (searched recursively), a COCO json (its
     ``images``) or a text file of relative paths, as
-    :func:`~mmcasp.pseudo_labels.collect_images` reads them; refused names
+    :func:`~mmcasp.datasets.collect_images` reads them; refused names
     (missing files, duplicates, unsafe paths) are logged and skipped.
 
     Args:
@@ -33,9 +35,6 @@ class ImageDataset(BaseDataset):
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        from mmengine.logging import print_log
-
-        from mmcasp.pseudo_labels import collect_images
         root = self.data_prefix.get('img') or None
         entries, refused, _ = collect_images(self.ann_file, root)
         if refused:

@@ -1,15 +1,16 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
+from mmcasp.datasets.image_source import (SKIP_REASONS, ImageSourceError,
+                                          check_complete, collect_images,
+                                          decode_image, safe_relative_path)
 from .cam import (cam_to_boxes, component_boxes, nms_numpy, normalize_cam,
                   scale_boxes)
 from .cam_classifier import build_cam_classifier
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
-from .detector import (encode_masks, merge_flip_predictions,
-                       rle_from_change_points, select_instances)
-from .engine import ImageDataset, format_stats, run_pseudo_labeling
 from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
-from .image_source import (SKIP_REASONS, ImageSourceError, check_complete,
-                           collect_images, decode_image, safe_relative_path)
+from .labeling_loop import DecodedImages, format_stats, run_pseudo_labeling
+from .postprocess import (encode_masks, merge_flip_predictions,
+                          rle_from_change_points, select_instances)
 from .predictors import CamPredictor, DetectorPredictor, inference_pipeline
 from .quality import evaluate_pseudo_labels, precision_recall_at_iou
 
@@ -18,7 +19,7 @@ __all__ = [
     'scale_boxes', 'build_cam_classifier', 'RecordWriter', 'build_pseudo_coco',
     'dump_json_atomic', 'read_records', 'merge_flip_predictions',
     'select_instances', 'encode_masks', 'rle_from_change_points',
-    'ImageDataset', 'format_stats', 'run_pseudo_labeling', 'ImageSourceError',
+    'DecodedImages', 'format_stats', 'run_pseudo_labeling', 'ImageSourceError',
     'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
     'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
     'evaluate_pseudo_labels', 'precision_recall_at_iou', 'SKIP_REASONS',

@@ -3,7 +3,7 @@
 
 Both expose ``prepare(entry, img)`` (run in DataLoader workers) and
 ``__call__(items)`` (a batch on the model's device), as
-:func:`~mmcasp.pseudo_labels.engine.run_pseudo_labeling` expects.
+:func:`~mmcasp.pseudo_labels.labeling_loop.run_pseudo_labeling` expects.
 """
 import contextlib
 import copy
@@ -25,9 +25,9 @@ from mmengine.registry import DefaultScope
 
 from .cam import cam_to_boxes, nms_numpy, scale_boxes
 from .coco_io import xyxy_to_xywh
-from .detector import (box_filter, condinst_mask_logits,
-                       merge_flip_predictions, paste_condinst_masks,
-                       select_instances)
+from .postprocess import (box_filter, condinst_mask_logits,
+                          merge_flip_predictions, paste_condinst_masks,
+                          select_instances)
 
 __all__ = ['inference_pipeline', 'DetectorPredictor', 'CamPredictor']
 

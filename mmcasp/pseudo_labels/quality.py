@@ -2,10 +2,9 @@
 """Score a pseudo-label file against ground truth of the same images."""
 import contextlib
 import io
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
-import pycocotools.mask as mask_utils
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
@@ -22,61 +21,108 @@ def _coco(d: dict) -> COCO:
     return coco
 
 
+def _eval_annotations(anns: Sequence[dict], keep_ids: set,
+                      class_agnostic: bool, is_gt: bool) -> List[dict]:
+    """Copies of ``anns`` on ``keep_ids`` images as COCOeval reads them:
+    ids 1..N (COCOeval's matches hold ids, 0 meaning none), ``area`` from
+    the box (the one area range takes all), one category when
+    ``class_agnostic``; crowd flags on ground truth, scores (default 1) on
+    detections."""
+    out = []
+    for a in anns:
+        if a['image_id'] not in keep_ids:
+            continue
+        x, y, w, h = a['bbox']
+        b = dict(
+            id=len(out) + 1,
+            image_id=a['image_id'],
+            category_id=1 if class_agnostic else a['category_id'],
+            bbox=[x, y, w, h],
+            area=w * h)
+        if is_gt:
+            b['iscrowd'] = int(a.get('iscrowd', 0))
+        else:
+            b.update(iscrowd=0, score=a.get('score', 1.0))
+        out.append(b)
+    return out
+
+
 def precision_recall_at_iou(gt: dict,
                             pseudo: dict,
                             iou: float = 0.5,
                             class_agnostic: bool = True) -> Dict[str, float]:
-    """Greedy one-to-one matching per image (highest score first), boxes.
+    """Box precision and recall at one IoU, matched by pycocotools' COCOeval.
 
-    Crowd ground truth is neither a target nor a false positive: a pseudo
-    box matched to nothing but overlapping a crowd region by >= ``iou``
-    (intersection over the pseudo box) is ignored, as in COCOeval.
+    The matching is COCOeval's (``evaluateImg`` with ``iouThrs=[iou]``, the
+    one area range ``all`` and no cap on detections per image): per image
+    (and per category unless ``class_agnostic``), detections are taken
+    highest score first (ties in input order) and each is matched to the
+    unmatched ground-truth box it overlaps most, if that IoU is >= ``iou``;
+    a ground-truth box is matched at most once. A detection matched to
+    nothing is a false positive, a ground-truth box left unmatched a false
+    negative. Only images of ``gt['images']`` count: detections on other
+    images are left out, images without detections count their boxes as
+    missed.
+
+    Crowd ground truth (``iscrowd=1``) is neither a target nor a false
+    positive, as in COCOeval: it is never a false negative, and a detection
+    matched to no real box but covering a crowd region by >= ``iou``
+    (intersection over the detection's area; a crowd region can take any
+    number of detections) is ignored. With ``class_agnostic=False`` a crowd
+    region only covers detections of its own category. Fields COCOeval
+    would also read are not used: ``area`` (taken from the box) and
+    ``ignore`` (taken from ``iscrowd``).
+
+    Args:
+        gt: Ground-truth COCO dict (``images``, ``annotations`` with
+            ``bbox``, ``image_id`` and, unless ``class_agnostic``,
+            ``category_id``; ``iscrowd`` optional).
+        pseudo: Detections: a COCO dict whose annotations have ``bbox``,
+            ``image_id``, ``score`` (default 1) and, unless
+            ``class_agnostic``, ``category_id``.
+        iou: The IoU threshold.
+        class_agnostic: Match across categories (COCOeval's
+            ``useCats=0``); else only within a category (``useCats=1``).
 
     Returns:
-        dict: ``precision``, ``recall``, ``tp``, ``fp``, ``fn``.
+        dict: ``precision`` (tp / (tp + fp), 0 without detections),
+        ``recall`` (tp / (tp + fn), 0 without targets), ``tp``, ``fp``,
+        ``fn``.
     """
-    gts: Dict[int, list] = {}
-    for a in gt['annotations']:
-        gts.setdefault(a['image_id'], []).append(a)
-    preds: Dict[int, list] = {}
-    for a in pseudo['annotations']:
-        preds.setdefault(a['image_id'], []).append(a)
-    tp = fp = fn = 0
-    for img in gt['images']:
-        g = gts.get(img['id'], [])
-        p = sorted(
-            preds.get(img['id'], []), key=lambda a: -a.get('score', 1.0))
-        real = [a for a in g if not a.get('iscrowd', 0)]
-        crowd = [a for a in g if a.get('iscrowd', 0)]
-        if not p:
-            fn += len(real)
+    img_ids = [img['id'] for img in gt['images']]
+    keep = set(img_ids)
+    gt_anns = _eval_annotations(gt['annotations'], keep, class_agnostic, True)
+    dt_anns = _eval_annotations(pseudo['annotations'], keep, class_agnostic,
+                                False)
+    cat_ids = sorted({a['category_id'] for a in gt_anns + dt_anns} or {1})
+    categories = [dict(id=c, name=str(c)) for c in cat_ids]
+    images = [dict(id=i) for i in img_ids]
+    coco_gt = _coco(
+        dict(images=images, annotations=gt_anns, categories=categories))
+    coco_dt = _coco(
+        dict(images=images, annotations=dt_anns, categories=categories))
+    ev = COCOeval(coco_gt, coco_dt, 'bbox')
+    p = ev.params
+    p.imgIds = img_ids
+    p.catIds = cat_ids
+    p.useCats = 0 if class_agnostic else 1
+    p.iouThrs = np.array([iou], dtype=np.float64)
+    p.areaRng = [[0.0, float('inf')]]
+    p.areaRngLbl = ['all']
+    p.maxDets = [max(1, len(dt_anns))]
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev.evaluate()
+    tp = fp = targets = 0
+    for e in ev.evalImgs:
+        if e is None:  # no box and no detection of this image (category)
             continue
-        pb = np.array([a['bbox'] for a in p], dtype=np.float64)
-        matched = set()
-        if real:
-            rb = np.array([a['bbox'] for a in real], dtype=np.float64)
-            ious = mask_utils.iou(pb, rb, [0] * len(real))
-        for i, a in enumerate(p):
-            best, best_j = iou, -1
-            for j, r in enumerate(real):
-                if j in matched:
-                    continue
-                if not class_agnostic and r['category_id'] != \
-                        a['category_id']:
-                    continue
-                if ious[i, j] >= best:
-                    best, best_j = ious[i, j], j
-            if best_j >= 0:
-                matched.add(best_j)
-                tp += 1
-                continue
-            if crowd:
-                cb = np.array([c['bbox'] for c in crowd], dtype=np.float64)
-                if mask_utils.iou(pb[i:i + 1], cb,
-                                  [1] * len(crowd)).max() >= iou:
-                    continue
-            fp += 1
-        fn += len(real) - len(matched)
+        real = np.logical_not(np.asarray(e['gtIgnore'], dtype=bool))
+        tp += int(np.logical_and(e['gtMatches'][0] > 0, real).sum())
+        targets += int(real.sum())
+        # not ignored = matched to a real box (tp) or to nothing (fp)
+        fp += int(np.logical_not(e['dtIgnore'][0]).sum())
+    fp -= tp
+    fn = targets - tp
     return dict(
         precision=tp / max(tp + fp, 1),
         recall=tp / max(tp + fn, 1),

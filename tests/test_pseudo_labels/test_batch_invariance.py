@@ -25,8 +25,8 @@ from mmengine.registry import DefaultScope
 
 from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
                                   collect_images, run_pseudo_labeling)
-from mmcasp.pseudo_labels.detector import paste_condinst_masks
-from mmcasp.pseudo_labels.engine import bucket_batches
+from mmcasp.pseudo_labels.labeling_loop import bucket_batches
+from mmcasp.pseudo_labels.postprocess import paste_condinst_masks
 from mmcasp.registry import MODELS
 from mmcasp.utils import register_all_modules
 from tests._helpers import SHARED, TINY_CONFIG, free_port
@@ -215,5 +215,5 @@ def test_labels_same_for_batch_1_8_and_two_processes(tmp_path):
 
 
 def _img(entry):
-    from mmcasp.pseudo_labels.image_source import decode_image
+    from mmcasp.datasets import decode_image
     return decode_image(entry['path'], 40_000_000)[0]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcasp.pseudo_labels import (ImageSourceError, collect_images,
-                                  decode_image, safe_relative_path)
+from mmcasp.datasets import (ImageSourceError, collect_images, decode_image,
+                             safe_relative_path)
 
 
 def _img(path, h=20, w=30, value=120):

@@ -1,5 +1,8 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Image sources for pseudo labeling: a folder, a COCO json, a text list.
+"""Image sources: a folder, a COCO json, a text list.
+
+Read by the pseudo labelers (:mod:`mmcasp.pseudo_labels`) and by
+:class:`~mmcasp.datasets.ImageDataset` (PreDet pretraining).
 
 :func:`collect_images` turns a source into a deterministic list of entries
 ``dict(id, file_name, path)`` *before* any model is loaded: ``file_name`` is

@@ -1,14 +1,12 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-import json
-
 import numpy as np
 import pycocotools.mask as mask_utils
 import pytest
 
 from mmcasp.pseudo_labels import (RecordWriter, build_pseudo_coco,
-                                  encode_masks, evaluate_pseudo_labels,
-                                  merge_flip_predictions, read_records,
-                                  rle_from_change_points, select_instances)
+                                  encode_masks, merge_flip_predictions,
+                                  read_records, rle_from_change_points,
+                                  select_instances)
 
 
 def _masks(boxes, h=40, w=50):
@@ -103,63 +101,6 @@ def test_record_writer_recovers_from_a_partial_line(tmp_path):
         w.write(dict(id=3))
     assert [r['id'] for r in read_records(path)] == [1, 2, 3]
     assert open(path).read().count('\n') == 3
-
-
-def test_pseudo_label_quality_against_ground_truth():
-    gt = dict(
-        images=[dict(id=1, width=50, height=40)],
-        annotations=[
-            dict(
-                id=1,
-                image_id=1,
-                category_id=1,
-                bbox=[0, 0, 10, 10],
-                area=100,
-                iscrowd=0),
-            dict(
-                id=2,
-                image_id=1,
-                category_id=2,
-                bbox=[20, 20, 10, 10],
-                area=100,
-                iscrowd=0)
-        ],
-        categories=[dict(id=1, name='a'),
-                    dict(id=2, name='b')])
-    perfect = json.loads(json.dumps(gt))
-    for a in perfect['annotations']:
-        a['score'] = 0.9
-    res = evaluate_pseudo_labels(perfect, gt, iou_types=('bbox', ))
-    assert res['bbox_AP'] == pytest.approx(1.0)
-    assert res['precision@0.5'] == 1.0 and res['recall@0.5'] == 1.0
-    # right boxes, wrong classes: agnostic perfect, class-specific not
-    for a in perfect['annotations']:
-        a['category_id'] = 3 - a['category_id']
-    spec = evaluate_pseudo_labels(
-        perfect, gt, class_agnostic=False, iou_types=('bbox', ))
-    assert spec['recall@0.5'] == 0.0
-    # one hit, one miss, one false positive
-    half = dict(
-        perfect,
-        annotations=[
-            dict(
-                id=1,
-                image_id=1,
-                category_id=1,
-                bbox=[0, 0, 10, 10],
-                score=0.9,
-                area=100),
-            dict(
-                id=2,
-                image_id=1,
-                category_id=1,
-                bbox=[40, 0, 5, 5],
-                score=0.8,
-                area=25)
-        ])
-    res = evaluate_pseudo_labels(half, gt, iou_types=('bbox', ))
-    assert res['precision@0.5'] == 0.5 and res['recall@0.5'] == 0.5
-    assert (res['tp'], res['fp'], res['fn']) == (1, 1, 1)
 
 
 def test_gpu_rle_path_equals_pycocotools():

@@ -29,22 +29,27 @@ from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader, Dataset
 
+from mmcasp.datasets.image_source import decode_image
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import crop_instances, pad_to_aspect
-from .image_source import decode_image
 
 __all__ = [
-    'ImageDataset', 'run_pseudo_labeling', 'format_stats', 'bucket_batches'
+    'DecodedImages', 'run_pseudo_labeling', 'format_stats', 'bucket_batches'
 ]
 
 
-class ImageDataset(Dataset):
-    """Decodes entries; an optional ``prepare`` turns ``(entry, img)`` into
-    model inputs inside the worker. Bad images come back as
-    ``dict(entry=..., skipped=reason[, detail=text])``, the reason from
-    :data:`~.image_source.SKIP_REASONS`. An image the pipeline cannot take
-    at its shape is padded to an aspect ratio it can
+class DecodedImages(Dataset):
+    """The labeling loop's torch dataset: item ``i`` is entry ``i``
+    decoded (and prepared), i.e. ``dict(entry, height, width, inputs)``.
+
+    Not the registered mmengine :class:`~mmcasp.datasets.ImageDataset`
+    (PreDet training); this one only feeds the DataLoader workers of
+    :func:`run_pseudo_labeling`. An optional ``prepare`` turns
+    ``(entry, img)`` into model inputs inside the worker. Bad images come
+    back as ``dict(entry=..., skipped=reason[, detail=text])``, the reason
+    from :data:`~mmcasp.datasets.SKIP_REASONS`. An image the pipeline
+    cannot take at its shape is padded to an aspect ratio it can
     (:mod:`.extreme_shapes`) and marked ``unpadded=(h, w)``: its labels are
     cropped back."""
 
@@ -176,7 +181,7 @@ def run_pseudo_labeling(
     """Label ``entries`` and write a COCO file.
 
     Args:
-        entries: From :func:`~mmcasp.pseudo_labels.collect_images`.
+        entries: From :func:`~mmcasp.datasets.collect_images`.
         predict: Called with a list of decoded items (``dict(entry, height,
             width, inputs)``); returns, per item, a list of instances
             (``dict(bbox=[x, y, w, h], score, category_id, ...)``). It may
@@ -220,7 +225,7 @@ def run_pseudo_labeling(
             f'already done in {shard_dir}',
             logger='current')
     loader = DataLoader(
-        ImageDataset(mine, prepare, max_pixels),
+        DecodedImages(mine, prepare, max_pixels),
         batch_size=batch_size,
         shuffle=False,
         num_workers=num_workers,
