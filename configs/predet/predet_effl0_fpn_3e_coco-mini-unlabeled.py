@@ -6,7 +6,7 @@
 #       --cfg-options train_dataloader.dataset.data_root=../shared/data/coco-mini/
 _base_ = './predet_r18w16_fpn_toy-6e_toy.py'
 
-image_size = 192
+image_size = 192  # paper Sec. 4.1: 480 (CPU-scaled here)
 model = dict(
     # the EfficientNet-Lite weights expect (x - 127) / 128 on RGB input
     data_preprocessor=dict(mean=[127.0] * 3, std=[128.0] * 3),
@@ -21,7 +21,9 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='EdgeQueries', num=16, seed=0),
+    # a pool of 100 per image (the base config's query_pool_size); the model
+    # draws 16 queries from it in every iteration (paper Sec. 4.1)
+    dict(type='EdgeQueries', num=100, seed=0),
     dict(type='TwoViews', out_size=(image_size, image_size)),
     dict(type='PackTwoViewInputs')
 ]

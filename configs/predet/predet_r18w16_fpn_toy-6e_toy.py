@@ -1,12 +1,21 @@
 # PreDet pretraining of a tiny ResNet-18 (16 base channels) + FPN on the toy
-# unlabeled images (no labels): two 128 px views per image, 16 edge-density
-# query boxes, contrastive RPN + contrastive RoI head (InfoNCE, tau 0.07).
+# unlabeled images (no labels): two 128 px views per image, 16 query boxes
+# drawn at random in every iteration from each image's 100 best edge-density
+# proposals, contrastive RPN + contrastive RoI head (InfoNCE, tau 0.07).
+# The paper's settings (docs/predet.md lists them with their keys) are the
+# defaults here, except where a toy model on 2 CPU cores cannot take them:
+# 128 px views (paper: 480), a 64-channel FPN, 256 CRPN proposals per image
+# (max_per_img; Detectron's default is larger), batch 8 at lr 0.02 (paper:
+# 1024 at 0.2, four x0.1 steps over 540k iterations).
 # Transfer: backbone + neck into the toy Mask R-CNN / RetinaNet / CondInst
 # with tools/model_converters/transfer.py (docs/predet.md).
 #   python tools/train.py configs/predet/predet_r18w16_fpn_toy-6e_toy.py
 _base_ = ['../_base_/default_runtime.py']
 
-image_size = 128
+image_size = 128  # paper Sec. 4.1: 480 x 480 (too slow for a toy CPU run)
+num_queries = 16  # paper Sec. 4.1: "We randomly sample 16 EdgeBoxes"
+# the pool the queries are drawn from: the paper gives no size; ours
+query_pool_size = 100
 model = dict(
     type='PreDet',
     data_preprocessor=dict(
@@ -26,9 +35,7 @@ model = dict(
         style='pytorch',
         init_cfg=None),
     neck=dict(
-        type='FPN',
-        in_channels=[16, 32, 64, 128],
-        out_channels=64,
+        type='FPN', in_channels=[16, 32, 64, 128], out_channels=64,
         num_outs=5),
     rpn_head=dict(
         type='ContrastiveRPNHead',
@@ -42,30 +49,43 @@ model = dict(
             scales=[8],
             ratios=[0.5, 1.0, 2.0],
             strides=[4, 8, 16, 32, 64]),
+        # paper Sec. 3.2.1: 128 positive + 128 negative anchors, IoU 0.7 / 0.3
         sampler=dict(
             type='RandomSampler',
             num=256,
             pos_fraction=0.5,
             neg_pos_ub=-1,
             add_gt_as_proposals=False),
+        # paper Sec. 3.2.1: a zero-overlap anchor is scored for a random
+        # query ('first': query 0)
+        zero_iou_query='random',
         max_per_img=256),
     roi_head=dict(
         type='ContrastiveRoIHead',
         in_dims=64 * 7 * 7,
         hidden=256,
         embed_dims=64,
-        tau=0.07,
-        max_negatives=512),
+        tau=0.07,  # paper Sec. 3.2.2
+        max_negatives=512),  # |P_neg|, paper Sec. 4.1
     roi_extractor=dict(
         type='SingleRoIExtractor',
         roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
         out_channels=64,
         featmap_strides=[4, 8, 16, 32]),
-    num_classes=0)
+    num_classes=0,
+    # paper Sec. 3.1 ([34]'s multi-label loss); 'bce' for sigmoid BCE
+    cls_loss='softmax_khot',
+    # paper Sec. 4.1: queries drawn at random per image and iteration;
+    # 'topk' takes the pool's first num_queries every time
+    num_queries=num_queries,
+    pool_size=query_pool_size,
+    query_sampling='random')
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='EdgeQueries', num=16, seed=0),
+    # the pool (fixed per image, as precomputed EdgeBoxes would be); the
+    # model draws num_queries of it in every iteration
+    dict(type='EdgeQueries', num=query_pool_size, seed=0),
     dict(type='TwoViews', out_size=(image_size, image_size)),
     dict(type='PackTwoViewInputs')
 ]

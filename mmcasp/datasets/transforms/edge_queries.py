@@ -13,12 +13,15 @@ __all__ = ['EdgeQueries']
 
 @TRANSFORMS.register_module()
 class EdgeQueries(BaseTransform):
-    """Add up to ``num`` unsupervised query boxes of the loaded image.
+    """Add up to ``num`` unsupervised proposals of the loaded image, best
+    first: the pool that :class:`~mmcasp.models.PreDet` draws its
+    ``num_queries`` query boxes from in every iteration (``num`` is the
+    pool size, 100 in the PreDet configs).
 
     See :func:`~mmcasp.datasets.predet_views.edge_density_proposals` (and
     its module docstring for why this replaces EdgeBoxes). With ``seed``
-    set, an image gets the same queries in every epoch (seeded by its id),
-    as precomputed EdgeBoxes would be; ``seed=None`` samples anew each time.
+    set, an image gets the same pool in every epoch (seeded by its id), as
+    precomputed EdgeBoxes would be; ``seed=None`` samples anew each time.
 
     Required keys: ``img`` (H, W, 3) uint8. Added keys: ``query_boxes``
     (Q, 4) float32 xyxy in image pixels.

@@ -36,7 +36,8 @@ class ContrastiveRPNHead(BaseModule):
     each query's best anchors positive from 0.3) and ``sampler`` (default
     ``RandomSampler``, 256 anchors, half positive at most). Objectness BCE
     is taken for the assigned query (a negative anchor: its
-    best-overlapping query) and smooth-L1 box deltas for the positives'
+    best-overlapping query, or a random one when it overlaps no query at
+    all, paper Sec. 3.2.1) and smooth-L1 box deltas for the positives'
     queries. Proposals: score = max over queries, ``nms_pre`` per level,
     deltas of that query, NMS, ``max_per_img``.
 
@@ -48,6 +49,11 @@ class ContrastiveRPNHead(BaseModule):
         query_hidden: Hidden size of the query MLP.
         anchor_generator, bbox_coder, assigner, sampler: mmdet task
             utils.
+        zero_iou_query: Which query an anchor with zero IoU to every query
+            is scored against: ``'random'`` (default; the paper's "random
+            query if overlap with all query boxes is zero", Sec. 3.2.1,
+            drawn from torch's global RNG) or ``'first'`` (query 0, what
+            ``argmax`` over an all-zero row gave before; for ablations).
     """
 
     def __init__(
@@ -86,6 +92,7 @@ class ContrastiveRPNHead(BaseModule):
         nms_iou: float = 0.7,
         max_per_img: int = 512,
         min_size: float = 1.,
+        zero_iou_query: str = 'random',
         init_cfg: OptMultiConfig = dict(
             type='Normal', layer='Conv2d', std=0.01)
     ) -> None:
@@ -109,6 +116,10 @@ class ContrastiveRPNHead(BaseModule):
         self.loss_reg_weight = loss_reg_weight
         self.nms_pre, self.nms_iou = nms_pre, nms_iou
         self.max_per_img, self.min_size = max_per_img, min_size
+        if zero_iou_query not in ('random', 'first'):
+            raise ValueError("zero_iou_query must be 'random' or 'first', "
+                             f'got {zero_iou_query!r}')
+        self.zero_iou_query = zero_iou_query
 
     def anchors(self, feats: Sequence[Tensor]) -> Tuple[Tensor, List[int]]:
         """All anchors (N, 4) of a feature pyramid and their count per
@@ -157,14 +168,20 @@ class ContrastiveRPNHead(BaseModule):
                 queries: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """Sampled anchors: ``(pos_idx, neg_idx, query)``; ``query`` (N, )
         is the query each anchor is scored against (a positive's assigned
-        query, otherwise the best-overlapping one)."""
+        query, otherwise the best-overlapping one; with zero overlap a
+        random one, see ``zero_iou_query``)."""
         pred = InstanceData(priors=anchors)
         gt = InstanceData(
             bboxes=queries,
             labels=queries.new_zeros(len(queries), dtype=torch.long))
         assigned = self.assigner.assign(pred, gt)
         sampled = self.sampler.sample(assigned, pred, gt)
-        query = bbox_overlaps(anchors, queries).argmax(1)
+        best, query = bbox_overlaps(anchors, queries).max(1)
+        if self.zero_iou_query == 'random':
+            zero = torch.nonzero(best <= 0)[:, 0]
+            if len(zero):
+                query[zero] = torch.randint(len(queries),
+                                            (len(zero), )).to(query.device)
         query[sampled.pos_inds] = sampled.pos_assigned_gt_inds
         return sampled.pos_inds, sampled.neg_inds, query
 

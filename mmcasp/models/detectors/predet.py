@@ -12,10 +12,13 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from mmcasp.registry import MODELS
+from ..losses import khot_softmax_cross_entropy
 
 __all__ = ['PreDet']
 
 LOSS_TERMS = ('crpn', 'infonce', 'croi_reg', 'cls')
+CLS_LOSSES = ('softmax_khot', 'bce')
+QUERY_SAMPLING = ('random', 'topk')
 
 
 @MODELS.register_module()
@@ -29,11 +32,22 @@ class PreDet(BaseModel):
     contrasts those proposals (RoI-aligned on view 1) with the queries. With
     ``num_classes`` > 0 and ``data_sample.image_labels``, a multi-label
     classifier (global average pooling + one linear layer shared by all FPN
-    levels of view 1) adds a BCE loss. ``losses`` switches each term on or
+    levels of view 1) adds a classification loss averaged over the levels
+    (paper Sec. 3.1). ``losses`` switches each term on or
     off (the paper's Table 1 ablation); with the CRPN loss off, proposals
     still come from the (then untrained) CRPN. Only ``mode='loss'`` and
     ``mode='tensor'`` (view 1's FPN features) exist: nothing is predicted,
     the backbone and neck are what transfers (see ``docs/predet.md``).
+
+    Query boxes: ``data_sample.query_boxes`` holds a *pool* of unsupervised
+    proposals, best first (those visible in both views). In every ``loss``
+    call, each image's queries are ``num_queries`` boxes drawn at random,
+    without replacement, from the first ``pool_size`` of its pool (paper
+    Sec. 4.1: "We randomly sample 16 EdgeBoxes per image to construct
+    queries"), with torch's global RNG, so a run is reproducible under
+    ``torch.manual_seed`` / mmengine's ``randomness.seed`` and an image
+    gets different queries in different iterations. The paper gives no pool
+    size; the configs use 100 (``docs/predet.md``).
 
     Args:
         backbone, neck: mmdet configs (the neck's output is the FPN).
@@ -43,6 +57,21 @@ class PreDet(BaseModel):
             proposals.
         num_classes: Image-level classes (0: no classification loss).
         loss_cls_weight: Weight of the classification loss.
+        cls_loss: ``'softmax_khot'`` (default, the paper's: softmax
+            cross-entropy against k-hot targets normalised to sum 1,
+            :func:`~mmcasp.models.losses.khot_softmax_cross_entropy`) or
+            ``'bce'`` (per-class sigmoid BCE, what mmcasp used before: kept
+            because it also trains images without any label (all-zero
+            targets) and does not make classes compete, which suits
+            exhaustive rather than hashtag-like labels).
+        num_queries: Queries per image and iteration (paper: 16); ``None``:
+            the whole pool.
+        pool_size: The queries are drawn from this many best proposals of
+            the image's pool (``None``: all it holds).
+        query_sampling: ``'random'`` (default, the paper's, see above) or
+            ``'topk'`` (the first ``num_queries`` of the pool every time,
+            deterministic; with a pool of ``num_queries`` boxes this is
+            mmcasp's behaviour before, kept for ablations and debugging).
         losses: Which of ``crpn``, ``infonce``, ``croi_reg``, ``cls`` to
             compute (default all).
     """
@@ -55,6 +84,10 @@ class PreDet(BaseModel):
                  roi_extractor: ConfigType,
                  num_classes: int = 0,
                  loss_cls_weight: float = 1.,
+                 cls_loss: str = 'softmax_khot',
+                 num_queries: Optional[int] = 16,
+                 pool_size: Optional[int] = None,
+                 query_sampling: str = 'random',
                  losses: Optional[Dict[str, bool]] = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
@@ -69,6 +102,16 @@ class PreDet(BaseModel):
         self.roi_extractor = MODELS.build(roi_extractor)
         self.num_classes = num_classes
         self.loss_cls_weight = loss_cls_weight
+        if cls_loss not in CLS_LOSSES:
+            raise ValueError(f'cls_loss must be one of {CLS_LOSSES}, '
+                             f'got {cls_loss!r}')
+        if query_sampling not in QUERY_SAMPLING:
+            raise ValueError(f'query_sampling must be one of '
+                             f'{QUERY_SAMPLING}, got {query_sampling!r}')
+        self.cls_loss = cls_loss
+        self.num_queries = num_queries
+        self.pool_size = pool_size
+        self.query_sampling = query_sampling
         self.cls_fc = nn.Linear(neck['out_channels'],
                                 num_classes) if num_classes > 0 else None
         losses = dict(losses or {})
@@ -101,11 +144,34 @@ class PreDet(BaseModel):
             return None
         labels = torch.stack([data_samples[i].image_labels for i in has])
         idx = torch.as_tensor(has, device=feats[0].device)
+        if self.cls_loss == 'bce':
+            loss_fn = F.binary_cross_entropy_with_logits
+        else:
+            loss_fn = khot_softmax_cross_entropy
         losses = [
-            F.binary_cross_entropy_with_logits(
-                self.cls_fc(f[idx].mean((2, 3))), labels) for f in feats
+            loss_fn(self.cls_fc(f[idx].mean((2, 3))), labels) for f in feats
         ]
         return sum(losses) / len(losses) * self.loss_cls_weight
+
+    def sample_queries(self,
+                       data_samples: List[DetDataSample]) -> List[Tensor]:
+        """Per image, the (2, Q, 4) query boxes of this iteration (views 1
+        and 2), drawn from ``data_sample.query_boxes`` as the class
+        docstring describes. Random draws use torch's global (CPU) RNG."""
+        out = []
+        for s in data_samples:
+            pool = s.query_boxes
+            if self.pool_size is not None:
+                pool = pool[:, :self.pool_size]
+            n = pool.shape[1]
+            k = n if self.num_queries is None else min(self.num_queries, n)
+            if self.query_sampling == 'random' and k < n:
+                idx = torch.randperm(n)[:k].sort().values
+                pool = pool[:, idx.to(pool.device)]
+            else:
+                pool = pool[:, :k]
+            out.append(pool)
+        return out
 
     def loss(self, inputs: Tensor,
              data_samples: List[DetDataSample]) -> Dict[str, Tensor]:
@@ -114,8 +180,9 @@ class PreDet(BaseModel):
         feats = self.extract_feat(inputs.transpose(0, 1).flatten(0, 1))
         f1 = tuple(f[:b] for f in feats)
         f2 = tuple(f[b:] for f in feats)
-        q1 = [s.query_boxes[0] for s in data_samples]
-        q2 = [s.query_boxes[1] for s in data_samples]
+        queries = self.sample_queries(data_samples)
+        q1 = [q[0] for q in queries]
+        q2 = [q[1] for q in queries]
         n_in = self.roi_extractor.num_inputs
         query_feats = self.roi_extractor(f2[:n_in], bbox2roi(q2))
         losses = {}

@@ -1,6 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """PreDet's contrastive RoI head (CROI)."""
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -27,9 +27,17 @@ class ContrastiveRoIHead(BaseModule):
     the proposals so that there is always one), the negatives are up to
     ``max_negatives`` proposals of the same image with IoU < ``neg_iou`` to
     every query, and the loss is InfoNCE at temperature ``tau``. The
-    positive proposal is also regressed to the query box: deltas = (4 x
-    hidden projection of the query's MLP feature) · (the proposal's MLP
-    feature), smooth-L1 against mmdet's ``DeltaXYWHBBoxCoder`` targets.
+    positive proposal is also regressed to the query box as in the paper's
+    Sec. 3.2.2 / Fig. 4: the query's MLP feature b_q goes through an FC to
+    a 4 x D matrix (``reg_proj``), the proposal's MLP feature b_p through
+    another FC to a D vector (``reg_proj_proposal``), and their product
+    (scaled by D^-1/2) gives the 4 deltas; smooth-L1 against mmdet's
+    ``DeltaXYWHBBoxCoder`` targets, summed over the 4 coordinates and
+    averaged over the queries ("the average of this loss over all Q
+    queries").
+
+    Args:
+        reg_dims: D of the regression projections (default ``hidden``).
     """
 
     def __init__(self,
@@ -47,13 +55,16 @@ class ContrastiveRoIHead(BaseModule):
                  smooth_l1_beta: float = 1.,
                  loss_nce_weight: float = 1.,
                  loss_reg_weight: float = 1.,
+                 reg_dims: Optional[int] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg)
         self.shared_fcs = nn.Sequential(
             nn.Linear(in_dims, hidden), nn.ReLU(inplace=True),
             nn.Linear(hidden, hidden), nn.ReLU(inplace=True))
         self.proj = nn.Linear(hidden, embed_dims)
-        self.reg_proj = nn.Linear(hidden, 4 * hidden)
+        self.reg_dims = reg_dims or hidden
+        self.reg_proj = nn.Linear(hidden, 4 * self.reg_dims)
+        self.reg_proj_proposal = nn.Linear(hidden, self.reg_dims)
         self.hidden = hidden
         self.tau = tau
         self.pos_iou, self.neg_iou = pos_iou, neg_iou
@@ -80,6 +91,14 @@ class ContrastiveRoIHead(BaseModule):
             else:
                 pos.append(int(cand[torch.randint(len(cand), (1, ))]))
         return torch.as_tensor(pos, device=boxes.device, dtype=torch.long), neg
+
+    def regress(self, query_hidden: Tensor, proposal_hidden: Tensor) -> Tensor:
+        """(Q, 4) deltas of Q proposals towards their queries from the MLP
+        features b_q and b_p (each (Q, hidden)), see the class docstring."""
+        weights = self.reg_proj(query_hidden).view(-1, 4, self.reg_dims)
+        return torch.einsum(
+            'qkd,qd->qk', weights,
+            self.reg_proj_proposal(proposal_hidden)) * self.reg_dims**-0.5
 
     def loss(self, box_feats: Tensor, boxes: Sequence[Tensor],
              num_proposals: Sequence[int], query_feats: Tensor,
@@ -120,10 +139,11 @@ class ContrastiveRoIHead(BaseModule):
         mask = torch.cat(q_owner)[:, None] == torch.cat(neg_owner)[None]
         loss_nce = info_nce(
             zq, zb[pos_rows], zb[neg_rows], negative_mask=mask, tau=self.tau)
-        weights = self.reg_proj(hq).view(-1, 4, self.hidden)
-        pred = torch.einsum('qkd,qd->qk', weights,
-                            hb[pos_rows]) * self.hidden**-0.5
+        pred = self.regress(hq, hb[pos_rows])
         loss_reg = F.smooth_l1_loss(
-            pred, torch.cat(targets), beta=self.smooth_l1_beta)
+            pred,
+            torch.cat(targets),
+            beta=self.smooth_l1_beta,
+            reduction='none').sum(1).mean()
         return (loss_nce * self.loss_nce_weight,
                 loss_reg * self.loss_reg_weight)
