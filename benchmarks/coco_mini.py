@@ -62,15 +62,11 @@ from mmengine.config import Config
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
 
-import mmcasp  # noqa: E402,F401
-from mmcasp.pipeline import (
-    CaspPipeline,
-    apply_cfg_options,  # noqa
-    prepare_casp,
-    resolve_config,
-    write_table)
-from mmcasp.pipeline.stage_configs import is_self_supervised  # noqa: E402
-from mmcasp.utils import dump_json_atomic, load_config  # noqa: E402
+import mmcasp  # noqa: F401
+from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
+                             resolve_config, write_table)
+from mmcasp.pipeline.stage_configs import is_self_supervised
+from mmcasp.utils import dump_json_atomic, load_config
 
 #: Each method is a pipeline config; ``baseline`` is the baseline stage of
 #: CaSP's (every method of a seed shares it).
