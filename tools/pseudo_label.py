@@ -27,9 +27,9 @@ from mmengine.logging import print_log
 
 import mmcasp  # noqa: F401
 from mmcasp.apis import build_detector_predictor
-from mmcasp.pseudo_labels import (ImageSourceError, collect_images,
-                                  format_stats, run_pseudo_labeling)
-from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
+from mmcasp.pseudo_labels import (ImageSourceError, LabelingSettings,
+                                  collect_images, format_stats,
+                                  run_pseudo_labeling)
 from mmcasp.utils import InputFileError, init_distributed, load_config
 
 

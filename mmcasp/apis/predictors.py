@@ -8,8 +8,7 @@ import torch
 from mmengine.config import Config
 
 from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
-                                  build_cam_classifier)
-from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
+                                  LabelingSettings, build_cam_classifier)
 from .inference import load_detector
 
 __all__ = ['build_detector_predictor', 'build_cam_predictor']

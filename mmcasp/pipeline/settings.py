@@ -21,7 +21,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
+from mmcasp.pseudo_labels import LabelingSettings
 from .errors import PipelineError
 
 __all__ = [

@@ -9,6 +9,8 @@ from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
 from .labeling_loop import DecodedImages, format_stats, run_pseudo_labeling
+from .labeling_settings import LabelingSettings
+from .objectness import OBJECTNESS_RULES, objectness_rule
 from .postprocess import (encode_masks, merge_flip_predictions,
                           rle_from_change_points, select_instances)
 from .predictors import CamPredictor, DetectorPredictor, inference_pipeline
@@ -23,5 +25,6 @@ __all__ = [
     'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
     'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
     'evaluate_pseudo_labels', 'precision_recall_at_iou', 'SKIP_REASONS',
-    'MAX_ASPECT', 'crop_instances', 'pad_to_aspect'
+    'MAX_ASPECT', 'crop_instances', 'pad_to_aspect', 'LabelingSettings',
+    'OBJECTNESS_RULES', 'objectness_rule'
 ]

@@ -25,6 +25,8 @@ from mmengine.registry import DefaultScope
 
 from .cam import cam_to_boxes, nms_numpy, scale_boxes
 from .coco_io import xyxy_to_xywh
+from .labeling_settings import LabelingSettings
+from .objectness import objectness_rule
 from .postprocess import (box_filter, condinst_mask_logits,
                           merge_flip_predictions, paste_condinst_masks,
                           select_instances)
@@ -94,7 +96,12 @@ class DetectorPredictor:
             original image.
         test_pipeline: The config's test pipeline (see
             :func:`inference_pipeline`).
-        delta: Keep predictions with objectness > delta.
+        delta: Keep predictions with objectness > delta; objectness is the
+            model's score on one scale for every head (see
+            :mod:`mmcasp.pseudo_labels.objectness`: sqrt(cls * ctr) for
+            heads with centerness, whether they report the product, as
+            mmdet's do, or the geometric mean, as mmcasp's class-agnostic
+            CondInst does). Labels store it as their ``score``.
         max_per_image: At most this many labels per image.
         min_size: Minimum box side in pixels.
         flip: Add horizontal-flip test-time augmentation.
@@ -116,12 +123,12 @@ class DetectorPredictor:
     def __init__(self,
                  model: torch.nn.Module,
                  test_pipeline: Sequence[dict],
-                 delta: float = 0.2,
-                 max_per_image: int = 100,
-                 min_size: float = 0.,
-                 flip: bool = False,
+                 delta: float = LabelingSettings.delta,
+                 max_per_image: int = LabelingSettings.max_per_image,
+                 min_size: float = LabelingSettings.min_size,
+                 flip: bool = LabelingSettings.flip,
                  flip_iou: float = 0.6,
-                 fp16: bool = False,
+                 fp16: bool = LabelingSettings.fp16,
                  scope: str = 'mmcasp',
                  category_ids: Optional[Sequence[int]] = None,
                  prefilter: bool = True,
@@ -142,6 +149,9 @@ class DetectorPredictor:
         self.prefilter = prefilter
         self.batch_invariant = batch_invariant
         self.device = next(model.parameters()).device
+        #: how the model's scores become the objectness δ is compared with
+        #: (:mod:`mmcasp.pseudo_labels.objectness`)
+        self.objectness, self._to_objectness = objectness_rule(model)
         #: set to a Counter to accumulate forward / post-processing seconds
         self.timings: Optional[Counter] = None
         head_cfg = getattr(
@@ -211,6 +221,7 @@ class DetectorPredictor:
         results = m.bbox_head.predict(x, samples, rescale=False)
         drops = []
         for i, (res, sample) in enumerate(zip(results, samples)):
+            res.scores = self._to_objectness(res.scores)
             scale = res.bboxes.new_tensor(sample.scale_factor).repeat((1, 2))
             keep, why = box_filter(res.bboxes / scale, res.scores, self.delta,
                                    self.min_size)
@@ -246,8 +257,11 @@ class DetectorPredictor:
     def _predict(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
         with _autocast(self.fp16, self.device), self._invariant():
             if not self._staged():
-                return self.model.test_step(
-                    pseudo_collate(packed)), [Counter()] * len(packed)
+                results = self.model.test_step(pseudo_collate(packed))
+                for res in results:
+                    res.pred_instances.scores = self._to_objectness(
+                        res.pred_instances.scores)
+                return results, [Counter()] * len(packed)
             data = self.model.data_preprocessor(pseudo_collate(packed), False)
             return self._prefiltered_predict(data)
 

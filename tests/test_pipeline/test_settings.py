@@ -6,7 +6,7 @@ import pytest
 from mmcasp.pipeline import (BaseLabeler, CamLabeler, CheckpointLabeler,
                              DetectorLabeler, NoLabeler, SettingsError,
                              build_labeler, parse)
-from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
+from mmcasp.pseudo_labels import LabelingSettings
 from mmcasp.registry import LABELERS
 
 SPLIT = dict(ann='a.json', img='imgs')

@@ -2,7 +2,7 @@
 """Pseudo-label with the detector being trained (CaSP's labeler)."""
 from typing import Optional, Sequence
 
-from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
+from mmcasp.pseudo_labels import LabelingSettings
 from mmcasp.registry import HOOKS
 from .pseudo_label_hook import BasePseudoLabelHook
 

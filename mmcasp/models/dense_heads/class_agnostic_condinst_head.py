@@ -38,6 +38,9 @@ class ClassAgnosticCondInstBboxHead(CondInstBboxHead):
     The detection losses are FCOS's (focal, GIoU, centerness BCE) and the
     mask loss is CondInst's dice loss, unchanged.
     """
+    #: its scores are objectness already (see
+    #: :mod:`mmcasp.pseudo_labels.objectness`)
+    scores_are_objectness = True
 
     def __init__(self, *args, num_classes: int = 1, **kwargs) -> None:
         if num_classes != 1:
