@@ -3,6 +3,7 @@
 whichever head reports them (mmcasp's class-agnostic CondInst scores
 sqrt(cls * ctr), mmdet's CondInst and FCOS report cls * ctr)."""
 import copy
+import os.path as osp
 
 import numpy as np
 import torch
@@ -14,7 +15,8 @@ from mmcasp.registry import MODELS
 from mmcasp.utils import register_all_modules
 from tests._helpers import REPO_ROOT, TINY_CONFIG
 
-RETINANET = f'{REPO_ROOT}/configs/transfer/retinanet-casp_r18w16_fpn_toy-12e_toy.py'
+RETINANET = osp.join(REPO_ROOT, 'configs', 'transfer',
+                     'retinanet-casp_r18w16_fpn_toy-12e_toy.py')
 
 
 def _build(model_cfg, seed=0):
@@ -54,7 +56,6 @@ def test_rules_per_head():
 
 def test_same_predictions_same_kept_labels_for_either_head():
     ours, stock, pipeline = _pair()
-    rng = np.random.default_rng(0)
     kept = []
     for model in (ours, stock):
         pred = DetectorPredictor(model, pipeline, delta=0.07)
@@ -70,7 +71,6 @@ def test_same_predictions_same_kept_labels_for_either_head():
                 inputs=pred.prepare(entry, img))
             out.append(pred([item])[0][0])
         kept.append(out)
-    del rng
     for a, b in zip(*kept):
         assert [x['bbox'] for x in a] == [x['bbox'] for x in b]
         np.testing.assert_allclose([x['score'] for x in a],
