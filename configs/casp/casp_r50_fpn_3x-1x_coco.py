@@ -15,22 +15,9 @@
 # e.g. add to labeler/warmup/baseline
 #   cfg_options={'model.backbone.init_cfg':
 #                dict(type='Pretrained', checkpoint='/path/resnet50.pth')}
-data_root = 'data/coco'
+_base_ = './casp_r50_fpn_5x-3x_coco.py'
+
 casp = dict(
-    data=dict(
-        labeled=dict(
-            ann='annotations/instances_train2017.json', img='train2017'),
-        unlabeled=dict(
-            ann='annotations/image_info_unlabeled2017.json',
-            img='unlabeled2017'),
-        val=dict(ann='annotations/instances_val2017.json', img='val2017')),
-    labeler=dict(
-        config='configs/condinst/condinst-ca_r50_fpn_ms-3x_coco-objects.py'),
-    pseudo=dict(delta=0.2, max_per_image=100, batch_size=8, num_workers=4),
     warmup=dict(
         config='configs/condinst/condinst-ca_r50_fpn_ms-3x_coco-objects.py'),
-    finetune=dict(
-        config='configs/transfer/condinst-casp_r50_fpn_1x_coco.py',
-        parts=['backbone', 'neck', 'head', 'mask_head'],
-        classifier='random'),
-    seed=0)
+    finetune=dict(config='configs/transfer/condinst-casp_r50_fpn_1x_coco.py'))
