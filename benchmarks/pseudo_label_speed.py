@@ -32,8 +32,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401
-from mmcasp.apis import load_detector
-from mmcasp.pseudo_labels import (DetectorPredictor, cam_to_boxes,
+from mmcasp.apis import build_detector_predictor, load_detector
+from mmcasp.pseudo_labels import (LabelingSettings, cam_to_boxes,
                                   collect_images, dump_json_atomic,
                                   run_pseudo_labeling)
 from mmcasp.utils import register_all_modules
@@ -51,6 +51,12 @@ def parse_args():
     p.add_argument('--delta', type=float, default=0.2)
     p.add_argument('--skip-stock', action='store_true')
     p.add_argument(
+        '--onednn',
+        action='store_true',
+        help='also time mmcasp with batch_invariant=False (CPU: oneDNN '
+        'convolutions, faster for larger models; last bits depend on the '
+        'batch)')
+    p.add_argument(
         '--rounds', type=int, default=2, help='interleaved timed rounds')
     p.add_argument('--max-images', type=int, help='first N images only')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -66,14 +72,24 @@ def sync():
 class Ours:
     """mmcasp's loop at one batch size and precision."""
 
-    def __init__(self, model, cfg, entries, bs, fp16, workers, delta, tmp):
-        self.pred = DetectorPredictor(
-            model,
-            cfg.test_dataloader.dataset.pipeline,
-            delta=delta,
-            fp16=fp16)
+    def __init__(self,
+                 model,
+                 cfg,
+                 entries,
+                 bs,
+                 fp16,
+                 workers,
+                 delta,
+                 tmp,
+                 invariant=True):
+        self.pred = build_detector_predictor(
+            cfg,
+            model=model,
+            settings=LabelingSettings(
+                delta=delta, fp16=fp16, batch_invariant=invariant))
         self.entries, self.bs, self.workers = entries, bs, workers
-        self.out = osp.join(tmp, f'ours_{bs}_{fp16}.json')
+        self.name = f'ours bs {bs}' + ('' if invariant else ' oneDNN')
+        self.out = osp.join(tmp, f'ours_{bs}_{fp16}_{invariant}.json')
         self.runs = []
 
     def _label(self, entries, out):
@@ -229,26 +245,30 @@ def main():
         loops.append(
             Stock(cfg, args.checkpoint, args.images, args.image_root,
                   args.num_workers, tmp))
+    modes = [True] + ([False] if args.onednn else [])
     loops += [
-        Ours(model, cfg, entries, bs, fp16, args.num_workers, args.delta, tmp)
-        for fp16 in precisions for bs in args.batch_sizes
+        Ours(model, cfg, entries, bs, fp16, args.num_workers, args.delta, tmp,
+             invariant) for invariant in modes for fp16 in precisions
+        for bs in args.batch_sizes
     ]
     for loop in loops:
         loop.warm_up()
     for r in range(args.rounds):
         for loop in loops:
-            name = f'ours bs {loop.bs}' if isinstance(loop, Ours) else 'stock'
+            name = loop.name if isinstance(loop, Ours) else 'stock'
             print(f'round {r}: {name}', json.dumps(loop.run()), flush=True)
     ours = [loop for loop in loops if isinstance(loop, Ours)]
-    reference = {}  # the first batch size's labels, per precision
+    reference = {}  # the first batch size's labels, per precision and mode
     for loop in ours:
         labels = loop.labels()
-        first = reference.setdefault(loop.pred.fp16, labels)
+        key = (loop.pred.fp16, loop.pred.batch_invariant)
+        first = reference.setdefault(key, labels)
         res['ours'].append(
             summary(
                 loop.runs,
                 batch_size=loop.bs,
                 fp16=loop.pred.fp16,
+                batch_invariant=loop.pred.batch_invariant,
                 labels_identical_to_first=labels == first))
     if not args.skip_stock:
         res['stock'] = summary(loops[0].runs, batch_size=1)
@@ -256,7 +276,8 @@ def main():
             r['vs_stock'] = round(
                 r['images_per_s'] / res['stock']['images_per_s'], 2)
     res['labels_identical_across_batch_sizes'] = all(
-        r['labels_identical_to_first'] for r in res['ours'])
+        r['labels_identical_to_first'] for r in res['ours']
+        if r['batch_invariant'])
     print(json.dumps(res['ours']), json.dumps(res['stock']))
     torch.set_num_threads(1)
     res['cam_postprocess_1core'] = cam_postprocess()

@@ -8,18 +8,19 @@ dict is read inside it, exactly as sweep grids name settings
 (``warmup.epochs=1`` is ``casp.warmup.epochs=1``). Values are parsed by
 mmengine's ``DictAction`` and merged with ``Config.merge_from_dict``.
 """
+import dataclasses
 from typing import Dict
 
 from mmengine.config import Config
 
 from .errors import PipelineError
-from .records import STAGES
+from .settings import CaspSettings
 
 __all__ = ['CASP_KEYS', 'apply_cfg_options']
 
 #: Settings of the ``casp`` dict a sweep grid or ``--cfg-options`` may
 #: name without the ``casp.`` prefix.
-CASP_KEYS = ('data', ) + STAGES[:-1] + ('seed', 'method', 'rounds')
+CASP_KEYS = tuple(f.name for f in dataclasses.fields(CaspSettings))
 
 
 def apply_cfg_options(cfg: Config, options: Dict[str, object]) -> Dict:

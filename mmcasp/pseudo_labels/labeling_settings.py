@@ -20,6 +20,13 @@ class LabelingSettings:
         flip: Horizontal-flip test-time augmentation (class-agnostic
             labels only).
         fp16: Autocast the forward pass to fp16 (GPU only).
+        batch_invariant: On a CPU, convolutions whose results do not depend
+            on the batch (no oneDNN): an image's labels are then the same
+            for any batch size or number of processes. It costs speed on
+            larger models (EfficientNet-Lite0 CondInst at 512 px: the
+            forward pass about 1.7-2x slower, see docs/benchmarks.md);
+            ``False`` takes oneDNN's kernels, whose last bits depend on the
+            batch. No effect on a GPU.
         batch_size: Images per forward pass (labels do not depend on it).
         num_workers: DataLoader processes decoding and preparing images.
     """
@@ -28,6 +35,7 @@ class LabelingSettings:
     min_size: float = 0.
     flip: bool = False
     fp16: bool = False
+    batch_invariant: bool = True
     batch_size: int = 8
     num_workers: int = 2
 
@@ -39,7 +47,8 @@ class LabelingSettings:
             max_per_image=self.max_per_image,
             min_size=self.min_size,
             flip=self.flip,
-            fp16=self.fp16)
+            fp16=self.fp16,
+            batch_invariant=self.batch_invariant)
 
     def loop_kwargs(self) -> dict:
         """The loop, as :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`

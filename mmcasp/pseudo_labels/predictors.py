@@ -120,19 +120,20 @@ class DetectorPredictor:
             for any batch size or number of processes.
     """
 
-    def __init__(self,
-                 model: torch.nn.Module,
-                 test_pipeline: Sequence[dict],
-                 delta: float = LabelingSettings.delta,
-                 max_per_image: int = LabelingSettings.max_per_image,
-                 min_size: float = LabelingSettings.min_size,
-                 flip: bool = LabelingSettings.flip,
-                 flip_iou: float = 0.6,
-                 fp16: bool = LabelingSettings.fp16,
-                 scope: str = 'mmcasp',
-                 category_ids: Optional[Sequence[int]] = None,
-                 prefilter: bool = True,
-                 batch_invariant: bool = True) -> None:
+    def __init__(
+            self,
+            model: torch.nn.Module,
+            test_pipeline: Sequence[dict],
+            delta: float = LabelingSettings.delta,
+            max_per_image: int = LabelingSettings.max_per_image,
+            min_size: float = LabelingSettings.min_size,
+            flip: bool = LabelingSettings.flip,
+            flip_iou: float = 0.6,
+            fp16: bool = LabelingSettings.fp16,
+            scope: str = 'mmcasp',
+            category_ids: Optional[Sequence[int]] = None,
+            prefilter: bool = True,
+            batch_invariant: bool = LabelingSettings.batch_invariant) -> None:
         if flip and category_ids is not None:
             raise ValueError('flip TTA merges class-agnostically: use it '
                              'with class-agnostic pseudo labels only')

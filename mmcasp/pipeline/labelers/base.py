@@ -116,6 +116,8 @@ class BaseLabeler(metaclass=ABCMeta):
         categories = self.categories(pipeline, predictor)
         info = dict(
             self.info(pipeline, record), image_root=osp.abspath(image_root))
+        if getattr(predictor, 'objectness', None):  # what delta compares
+            info['objectness'] = predictor.objectness
         return run_pseudo_labeling(
             entries,
             predictor,

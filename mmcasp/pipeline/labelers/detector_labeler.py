@@ -77,4 +77,5 @@ class DetectorLabeler(BaseLabeler):
             max_per_image=pseudo.max_per_image,
             min_size=pseudo.min_size,
             flip=pseudo.flip,
+            batch_invariant=pseudo.batch_invariant,
             class_specific=pseudo.class_specific)
