@@ -32,12 +32,17 @@ def plot_pseudo_speed(results: List[dict], path: str) -> None:
         top, bottom = axes[0][col], axes[1][col]
         runs = res['ours']
         names = [
-            f"batch {r['batch_size']}\n{'fp16' if r['fp16'] else 'fp32'}"
+            f"batch {r['batch_size']}\n{'fp16' if r['fp16'] else 'fp32'}" +
+            ('' if r.get('batch_invariant', True) else '\noneDNN')
             for r in runs
         ]
         speed = [res['stock']['images_per_s']
                  ] + [r['images_per_s'] for r in runs]
-        colors = ['0.6'] + ['C1' if r['fp16'] else 'C0' for r in runs]
+        colors = ['0.6'] + [
+            'C1'
+            if r['fp16'] else 'C0' if r.get('batch_invariant', True) else 'C4'
+            for r in runs
+        ]
         bars = top.bar(range(len(speed)), speed, color=colors)
         top.bar_label(bars, fmt='%.1f', fontsize=8)
         top.set_xticks(range(len(speed)))
