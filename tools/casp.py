@@ -43,7 +43,12 @@ def parse_args(argv=None):
         '--data-root',
         help='root of the data paths in the '
         'config (default: the config\'s, or generated toy data)')
-    p.add_argument('--stages', nargs='+', choices=STAGES)
+    p.add_argument(
+        '--stages',
+        nargs='+',
+        metavar='STAGE',
+        help=f'stages to run (default all): {", ".join(STAGES)}; with '
+        'casp.rounds > 1 also pseudo_round2, warmup_round2, ...')
     p.add_argument(
         '--eval-set',
         nargs=3,

@@ -33,7 +33,8 @@ def build_detector_predictor(config: Union[str, Config],
             trains); ``checkpoint`` is then not read.
         device: Default ``cuda`` if available, else ``cpu``.
         **kwargs: More arguments of ``DetectorPredictor``
-            (``category_ids``, ``prefilter``, ``batch_invariant``).
+            (``category_ids``, ``prefilter``, ``flip_iou``), or any of
+            ``settings``' rules, which they override.
     """
     if isinstance(config, str):
         config = Config.fromfile(config)
@@ -44,8 +45,7 @@ def build_detector_predictor(config: Union[str, Config],
         model,
         config.test_dataloader.dataset.pipeline,
         scope=config.get('default_scope', 'mmcasp'),
-        **settings.predictor_kwargs(),
-        **kwargs)
+        **dict(settings.predictor_kwargs(), **kwargs))
 
 
 def build_cam_predictor(classifier_config: Optional[str] = None,

@@ -29,16 +29,18 @@ from mmengine.runner import Runner
 from mmcasp.datasets.mask_loading import drops_rle_masks, rle_mask_problems
 from mmcasp.pseudo_labels import collect_images, dump_json_atomic
 from mmcasp.registry import LABELERS
-from mmcasp.utils import (InputFileError, coco_problems, format_problems,
-                          load_config, load_json, register_all_modules)
+from mmcasp.utils import (InputFileError, ScheduleError, coco_problems,
+                          format_problems, load_config, load_json,
+                          register_all_modules)
 from . import labelers as _labelers  # noqa: F401  (registers the labelers)
 from .errors import PipelineError
-from .labelers import BaseLabeler, CheckpointLabeler
+from .labelers import BaseLabeler, CheckpointLabeler, DetectorLabeler
 from .records import STAGES, StageRecords, config_digest, round_stage
-from .settings import SettingsError, StageSettings, closest, parse
+from .settings import (DEFAULT_LABELER, SettingsError, StageSettings, closest,
+                       parse)
 from .stage_configs import (build_stage_config, eval_config, innermost_dataset,
                             is_panoptic, is_self_supervised, loads_masks,
-                            resolve_config)
+                            resolve_config, with_epochs)
 from .sweep import stage_settings
 
 __all__ = [
@@ -91,7 +93,7 @@ def build_labeler(labeler: dict) -> BaseLabeler:
             to it or missing.
     """
     settings = dict(labeler)
-    kind = settings.pop('type', 'detector')
+    kind = settings.pop('type', DEFAULT_LABELER)
     cls = LABELERS.get(kind)
     if cls is None:
         raise SettingsError(
@@ -170,7 +172,7 @@ class CaspPipeline:
     @property
     def labeler_type(self) -> str:
         """The registered name of the labeler."""
-        return self.settings.labeler.get('type', 'detector')
+        return self.settings.labeler.get('type', DEFAULT_LABELER)
 
     # ---------------------------------------------------------- settings
     def stage_settings(self, stage: str) -> dict:
@@ -254,7 +256,13 @@ class CaspPipeline:
                     path != self.settings.finetune.config else []
             else:
                 configs[stage] = load_config(resolve_config(path))
-        problems += self._warmup_problems(configs.get('warmup'))
+        if not self.labeler.validate(self):  # its config loads
+            problems += self._warmup_problems(configs.get('warmup'))
+        problems += self._schedule_problems()
+        if self.settings.pseudo.flip and self.settings.pseudo.class_specific:
+            problems.append('pseudo.flip: flip TTA merges predictions '
+                            'class-agnostically; it cannot be used with '
+                            'pseudo.class_specific')
         if self.settings.pseudo.class_specific and \
                 not self.labeler.class_specific_ok:
             problems.append(f'pseudo.class_specific: the {self.labeler_type!r}'
@@ -285,6 +293,25 @@ class CaspPipeline:
         if problems:
             raise PipelineError('the pipeline cannot start:\n  - ' +
                                 '\n  - '.join(problems))
+
+    def _schedule_problems(self) -> List[str]:
+        """Stages whose ``epochs`` their schedulers cannot be rescaled
+        to (found now, not after earlier stages trained for hours)."""
+        stages = [('warmup', self.settings.warmup),
+                  ('finetune', self.settings.finetune),
+                  ('baseline', self.settings.baseline)]
+        if type(self.labeler) is DetectorLabeler:
+            stages.insert(0, ('labeler', self.labeler.stage))
+        problems = []
+        for name, stage in stages:
+            if not stage.epochs or self.config_problems(name, stage.config):
+                continue
+            try:
+                with_epochs(
+                    load_config(resolve_config(stage.config)), stage.epochs)
+            except ScheduleError as e:
+                problems.append(f'{name}.epochs: {e}')
+        return problems
 
     def _entity_problems(self) -> List[str]:
         """What ``pretrain_on='entities'`` needs."""
@@ -531,7 +558,12 @@ class CaspPipeline:
     def results(self) -> Dict[str, Optional[dict]]:
         """The records of every stage but ``evaluate`` (``None``: not
         done), self-training rounds included, in run order."""
-        return {s: self.records.get(s) for s in self.steps()[:-1]}
+        out = {s: self.records.get(s) for s in self.steps()[:-1]}
+        if out.get('labeler') and 'method' not in out['labeler']:
+            # a record written before labelers described themselves; its
+            # settings are the present ones (checked before any stage)
+            out['labeler'] = self.labeler.record(self, out['labeler'])
+        return out
 
     def run_evaluate(self) -> dict:
         """Score the finetuned and baseline checkpoints on the extra
@@ -592,12 +624,24 @@ class CaspPipeline:
         out = [
             s for s in STAGES if s in stages and s not in ('pseudo', 'warmup')
         ]
+        # every round when both are asked for; one of them alone: round 1
+        # (round r + 1 needs round r's warmup); later rounds by their names
+        last = self.settings.rounds if {'pseudo', 'warmup'} <= stages else 1
         rounds = [
             round_stage(s, r) for r in range(1, self.settings.rounds + 1)
-            for s in ('pseudo', 'warmup') if s in stages
+            for s in ('pseudo', 'warmup')
+            if (s in stages and r <= last) or round_stage(s, r) in stages
         ]
         at = 1 if out[:1] == ['labeler'] else 0
         return out[:at] + rounds + out[at:]
+
+    def stage_names(self) -> List[str]:
+        """Every stage ``run`` accepts: :data:`STAGES` and the round
+        stages (``pseudo_round2``, ...)."""
+        return list(STAGES) + [
+            round_stage(s, r) for r in range(2, self.settings.rounds + 1)
+            for s in ('pseudo', 'warmup')
+        ]
 
     def _run_step(self, step: str) -> dict:
         base, _, r = step.partition('_round')
@@ -614,9 +658,10 @@ class CaspPipeline:
         the present ones stops the run with a :class:`PipelineError` naming
         what differs, instead of being reused."""
         register_all_modules(init_default_scope=False)
-        unknown = [s for s in stages or () if s not in STAGES]
+        unknown = [s for s in stages or () if s not in self.stage_names()]
         if unknown:
-            raise PipelineError(f'unknown stages {unknown}; {STAGES}')
+            raise PipelineError(
+                f'unknown stages {unknown}; {self.stage_names()}')
         self.validate()
         steps = self.steps(stages)
         self.records.check_current([s for s in steps if s != 'evaluate'])

@@ -27,8 +27,11 @@ from .errors import PipelineError
 __all__ = [
     'SettingsError', 'SplitSettings', 'PanopticSettings', 'DataSettings',
     'PseudoSettings', 'StageSettings', 'FinetuneSettings', 'CaspSettings',
-    'parse', 'check_keys', 'closest', 'signature_settings'
+    'parse', 'check_keys', 'closest', 'signature_settings', 'DEFAULT_LABELER'
 ]
+
+#: the labeler of a ``casp.labeler`` dict without ``type``
+DEFAULT_LABELER = 'detector'
 
 
 class SettingsError(PipelineError):

@@ -74,7 +74,8 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     }
     out['baseline'] = dict(
         data=casp['data'], finetune=ft, seed=casp.get('seed'))
-    if 'pretrain_on' in casp:  # (absent: the digests of older runs hold)
+    if casp.get('pretrain_on', 'objects') != 'objects':
+        # only when not the default: the digests of older runs hold
         for stage in ('labeler', 'pseudo', 'warmup', 'finetune'):
             out[stage] = dict(out[stage], pretrain_on=casp['pretrain_on'])
     rounds = casp.get('rounds') or 1

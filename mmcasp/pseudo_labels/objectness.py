@@ -12,7 +12,8 @@ on one scale for every head:
   mmcasp reports the geometric mean already
   (:class:`~mmcasp.models.ClassAgnosticCondInstBboxHead`);
 - every other detector (RetinaNet, Faster/Mask R-CNN, ...): its score, the
-  classification probability.
+  classification probability; PAA and LAD report sqrt(cls * iou), kept as
+  it is.
 
 So δ = 0.2 keeps the same boxes whether the labeler is mmcasp's
 class-agnostic CondInst, mmdet's class-specific CondInst or a class-agnostic
@@ -36,7 +37,11 @@ def _geometric_mean(scores: torch.Tensor) -> torch.Tensor:
 
 
 def _reports_objectness(head) -> bool:
-    return bool(getattr(head, 'scores_are_objectness', False))
+    if getattr(head, 'scores_are_objectness', False):
+        return True
+    # mmdet's PAA (and LAD, its subclass) report sqrt(cls * iou) already
+    from mmdet.models.dense_heads import PAAHead
+    return isinstance(head, PAAHead)
 
 
 def _reports_product(head) -> bool:

@@ -158,10 +158,13 @@ class DetectorPredictor:
         head_cfg = getattr(
             getattr(model, 'bbox_head', None), 'test_cfg', None) or {}
         thr = head_cfg.get('score_thr', 0) if hasattr(head_cfg, 'get') else 0
-        if thr > delta**2 + 1e-9:
+        # objectness sqrt(cls * ctr) > delta needs only cls > delta**2
+        lowest = delta if self.objectness == 'classification score' \
+            else delta**2
+        if thr > lowest + 1e-9:
             print_log(
                 f'test_cfg.score_thr={thr} pre-filters classification '
-                f'scores above delta**2={delta**2:.3f}: boxes with objectness '
+                f'scores above {lowest:.3f}: boxes with objectness '
                 f'> {delta} can be lost; lower score_thr',
                 logger='current',
                 level=30)

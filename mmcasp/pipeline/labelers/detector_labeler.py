@@ -33,9 +33,14 @@ class DetectorLabeler(BaseLabeler):
 
     @property
     def makes_masks(self) -> bool:
-        from mmcasp.utils import load_config
+        from mmcasp.utils import InputFileError, load_config
+        from ..errors import PipelineError
         from ..stage_configs import resolve_config
-        return predicts_masks(load_config(resolve_config(self.config)).model)
+        try:
+            cfg = load_config(resolve_config(self.config))
+        except (PipelineError, InputFileError):
+            return True  # validate() reports the config's problem
+        return predicts_masks(cfg.model)
 
     @property
     def config(self) -> str:
