@@ -6,14 +6,26 @@ import mmcasp.registry as registry
 from mmcasp.utils import register_all_modules
 
 
+#: registries of mmcasp's own components, with no mmdet counterpart
+OWN = ('LABELERS', )
+
+
 def test_every_registry_has_mmcasp_scope_and_mmdet_parent():
     names = registry.__all__
-    assert len(names) == 20
+    assert len(names) == 20 + len(OWN)
     for name in names:
         reg = getattr(registry, name)
         assert isinstance(reg, Registry)
         assert reg.scope == 'mmcasp', name
-        assert reg.parent is getattr(mmdet_registry, name), name
+        if name in OWN:
+            assert reg.parent is None and not hasattr(mmdet_registry, name)
+        else:
+            assert reg.parent is getattr(mmdet_registry, name), name
+
+
+def test_the_labelers_are_registered():
+    for name in ('detector', 'checkpoint', 'cam', 'none'):
+        assert registry.LABELERS.get(name) is not None, name
 
 
 def test_default_scope_mmcasp_builds_mmdet_types_unprefixed():

@@ -360,7 +360,7 @@ class CaspPipeline:
                 'masks are RLE); set poly2mask=True')
         if not self.labeler.makes_labels and not selfsup:
             problems.append(
-                f'warmup.config: the {self.labeler_type!r} labeler makes no '
+                f'warmup.config: labeler.type={self.labeler_type!r} makes no '
                 'pseudo labels, so the warmup must pretrain on images alone, '
                 'e.g. configs/predet/predet_r18w16_fpn_toy-6e_toy.py')
         if self.labeler.makes_labels and selfsup:
