@@ -5,7 +5,6 @@ from mmengine.registry import DefaultScope, Registry
 import mmcasp.registry as registry
 from mmcasp.utils import register_all_modules
 
-
 #: registries of mmcasp's own components, with no mmdet counterpart
 OWN = ('LABELERS', )
 
