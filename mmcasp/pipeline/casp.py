@@ -166,6 +166,7 @@ class CaspPipeline:
         self.launcher = launcher
         self.vis_backends = vis_backends
         self._digests: Dict[str, str] = {}
+        self._configs: Dict[str, Config] = {}
         self.records = StageRecords(self.work_dir, stage_dirs,
                                     self.stage_settings)
 
@@ -215,11 +216,18 @@ class CaspPipeline:
         name = 'entity' if self.on_entities else 'object'
         return dict(id=1, name=name, supercategory=name)
 
+    def load_stage_config(self, path: str) -> Config:
+        """A stage's config, read once per run (the stage-config
+        functions copy it before they change anything)."""
+        if path not in self._configs:
+            self._configs[path] = load_config(resolve_config(path))
+        return self._configs[path]
+
     def config_problems(self, key: str, path: str) -> List[str]:
         """``[]`` if the config ``path`` loads, else why not, under
         ``key``."""
         try:
-            load_config(resolve_config(path))
+            self.load_stage_config(path)
         except (PipelineError, InputFileError) as e:
             return [f'{key}: {e}']
         return []
@@ -255,7 +263,7 @@ class CaspPipeline:
                 problems += found if stage != 'baseline' or \
                     path != self.settings.finetune.config else []
             else:
-                configs[stage] = load_config(resolve_config(path))
+                configs[stage] = self.load_stage_config(path)
         if not self.labeler.validate(self):  # its config loads
             problems += self._warmup_problems(configs.get('warmup'))
         problems += self._schedule_problems()
@@ -307,8 +315,7 @@ class CaspPipeline:
             if not stage.epochs or self.config_problems(name, stage.config):
                 continue
             try:
-                with_epochs(
-                    load_config(resolve_config(stage.config)), stage.epochs)
+                with_epochs(self.load_stage_config(stage.config), stage.epochs)
             except ScheduleError as e:
                 problems.append(f'{name}.epochs: {e}')
         return problems
@@ -388,7 +395,7 @@ class CaspPipeline:
         ``pretrain_on`` names (entities: AP^e)."""
         entities = pretrain and self.on_entities
         return build_stage_config(
-            load_config(resolve_config(stage_settings.config)),
+            self.load_stage_config(stage_settings.config),
             train=train,
             val=self.pretrain_split('val') if pretrain else self.split('val'),
             entities=entities,
@@ -448,14 +455,17 @@ class CaspPipeline:
               out: str,
               round_: int = 1,
               drop_empty: bool = True,
-              show_progress: bool = True) -> Optional[dict]:
+              show_progress: bool = True,
+              images: Optional[tuple] = None) -> Optional[dict]:
         """Label the images of a data split (``'unlabeled'``, or e.g.
         ``'val'`` to score the labels against ground truth) with the
         labeler of ``round_`` into the COCO file ``out``; statistics on
-        every rank."""
+        every rank. ``images``: the split's
+        :func:`~mmcasp.datasets.collect_images` result, when the caller
+        has it already."""
         labeler, rec = self.round_labeler(round_)
         d = self.split(split)
-        entries, _, root = collect_images(d['ann'], d['img'])
+        entries, _, root = images or collect_images(d['ann'], d['img'])
         stats = labeler.label(
             self,
             rec,
@@ -474,9 +484,10 @@ class CaspPipeline:
             return self.records.write(stage, dict(kind='none', wall_s=0.0))
         t0 = time.time()
         d = self.split('unlabeled')
-        _, refused, _ = collect_images(d['ann'], d['img'])
+        images = collect_images(d['ann'], d['img'])
+        refused = images[1]
         out = osp.join(self.records.dir(stage), 'pseudo_labels.json')
-        stats = self.label('unlabeled', out, round_)
+        stats = self.label('unlabeled', out, round_, images=images)
         if stats['images_kept'] == 0:
             raise PipelineError(
                 f'the labeler of round {round_} kept no image ({stats}); '
