@@ -35,7 +35,8 @@ from mmcasp.utils import (InputFileError, ScheduleError, coco_problems,
 from . import labelers as _labelers  # noqa: F401  (registers the labelers)
 from .errors import PipelineError
 from .labelers import BaseLabeler, CheckpointLabeler, DetectorLabeler
-from .records import STAGES, StageRecords, config_digest, round_stage
+from .records import (STAGES, StageRecords, config_digest, round_stage,
+                      stage_round)
 from .settings import (DEFAULT_LABELER, SettingsError, StageSettings, closest,
                        parse)
 from .stage_configs import (build_stage_config, eval_config, innermost_dataset,
@@ -655,9 +656,9 @@ class CaspPipeline:
         ]
 
     def _run_step(self, step: str) -> dict:
-        base, _, r = step.partition('_round')
+        base, r = stage_round(step)
         if base in ('pseudo', 'warmup'):
-            return getattr(self, f'run_{base}')(int(r or 1))
+            return getattr(self, f'run_{base}')(r)
         return getattr(self, f'run_{base}')()
 
     def run(self, stages: Optional[List[str]] = None) -> Dict[str, dict]:

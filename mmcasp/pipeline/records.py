@@ -16,8 +16,8 @@ from mmcasp.pseudo_labels import dump_json_atomic
 from .errors import PipelineError
 
 __all__ = [
-    'STAGES', 'round_stage', 'StageRecords', 'flatten', 'changed_keys',
-    'config_digest'
+    'STAGES', 'round_stage', 'stage_round', 'StageRecords', 'flatten',
+    'changed_keys', 'config_digest'
 ]
 
 #: The stages of a run, in order. With ``rounds`` > 1, ``pseudo`` and
@@ -29,6 +29,13 @@ def round_stage(stage: str, round_: int) -> str:
     """A stage's name in a self-training round: ``pseudo`` and ``warmup``
     for round 1, ``pseudo_round2``, ``warmup_round2``, ... after."""
     return stage if round_ == 1 else f'{stage}_round{round_}'
+
+
+def stage_round(name: str) -> tuple:
+    """The inverse of :func:`round_stage`: ``'warmup_round2'`` ->
+    ``('warmup', 2)``, ``'warmup'`` -> ``('warmup', 1)``."""
+    stage, _, r = name.partition('_round')
+    return stage, int(r or 1)
 
 
 def flatten(obj, prefix: str = '') -> dict:

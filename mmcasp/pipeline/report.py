@@ -6,6 +6,8 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
+from .records import stage_round
+
 __all__ = ['results_rows', 'write_report', 'write_table', 'plot_sweep']
 
 COLUMNS = [
@@ -98,8 +100,8 @@ def results_rows(results: Dict[str, Optional[dict]],
 
 def _round_suffix(stage: str) -> str:
     """``' (round 2)'`` for ``warmup_round2``; empty for round 1."""
-    _, _, r = stage.partition('_round')
-    return f' (round {r})' if r else ''
+    r = stage_round(stage)[1]
+    return f' (round {r})' if r > 1 else ''
 
 
 def _warmup_name(stage: str, pseudo_recs: dict) -> str:
