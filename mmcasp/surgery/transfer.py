@@ -8,7 +8,8 @@ import torch
 from terminaltables import AsciiTable
 
 from .fpn import FpnLayout, map_fpn_index
-from .rules import PARTS, TARGET_RULES, source_part, target_classifier_prefix
+from .rules import (PARTS, TARGET_PART_PATTERNS, TARGET_RULES, source_part,
+                    target_classifier_prefix)
 
 __all__ = [
     'TransferError', 'CLASSIFIER_MODES', 'transfer_state_dict',
@@ -74,14 +75,24 @@ def init_classifier(src_weight: torch.Tensor, src_bias: Optional[torch.Tensor],
 
 
 def _target_part(key: str, kind: str) -> str:
+    """Part of a target key in the report: the class-dependent last layers
+    (one-stage classification conv; two-stage ``fc_cls``, ``fc_reg``,
+    ``conv_logits``) are ``classifier``, keys outside every part
+    ``other``."""
     cls_prefix = target_classifier_prefix(kind)
     if cls_prefix and key.startswith(cls_prefix):
         return 'classifier'
-    for part, prefix in (('backbone', 'backbone.'), ('neck', 'neck.'),
-                         ('head', 'bbox_head.'), ('mask_head', 'mask_head.')):
-        if key.startswith(prefix):
+    for part, pattern in TARGET_PART_PATTERNS:
+        if pattern.match(key):
             return part
     return 'other'
+
+
+def _absent_from_source(src_state: Dict[str, torch.Tensor],
+                        parts: Sequence[str]) -> list:
+    """Requested parts of which the source holds no key at all."""
+    present = {source_part(k) for k in src_state}
+    return [p for p in parts if p not in present]
 
 
 def transfer_state_dict(
@@ -100,8 +111,11 @@ def transfer_state_dict(
         dst_state: The target model's freshly initialised state dict; keys
             not transferred keep these values.
         kind: Target kind (see :data:`~mmcasp.surgery.rules.TARGET_RULES`).
-        parts: Parts to transfer (backbone, neck, head, mask_head). The
-            classifier is controlled by ``classifier``.
+        parts: Parts to transfer (see :data:`~mmcasp.surgery.rules.PARTS`:
+            backbone, neck, head, mask_head, rpn_head, roi_head,
+            roi_mask_head). The classifier is controlled by ``classifier``.
+            A requested part of which the source has no key loads nothing
+            and is listed in the report's ``absent_from_source``.
         classifier: ``'random'`` (default), ``'replicate'`` or ``'copy'``.
         src_fpn: Source FPN layout; needed when ``'neck'`` is transferred.
         dst_fpn: Target FPN layout; needed when ``'neck'`` is transferred.
@@ -111,8 +125,12 @@ def transfer_state_dict(
         part ``requested``, ``loaded`` (target keys), ``kept_fresh`` (target
         keys of that part left as initialised) and ``unmapped_source``
         (source keys of a requested part with no counterpart); plus
-        ``missing`` (every target key not loaded) and ``unexpected`` (every
-        source key not used).
+        ``other_kept_fresh`` (target keys outside every part),
+        ``absent_from_source`` (requested parts of which the source holds
+        no key), ``missing`` (every target key not loaded) and
+        ``unexpected`` (every source key not used). The target's
+        class-dependent last layers are the ``classifier`` part's
+        ``kept_fresh`` unless the classifier is initialised.
 
     Raises:
         TransferError: Unknown target kind or part, a part the target cannot
@@ -208,6 +226,7 @@ def transfer_state_dict(
             for p in PARTS
         },
         other_kept_fresh=fresh['other'],
+        absent_from_source=_absent_from_source(src_state, parts),
         missing=[k for k in dst_state if k not in all_loaded],
         unexpected=[k for k in src_state if k not in used])
     return state, report
@@ -227,6 +246,11 @@ def format_report(report: dict) -> str:
     title = (f" transfer into {report['target_kind']} "
              f"(classifier: {report['classifier']}) ")
     table = AsciiTable(rows, title).table
-    return (f'{table}\nmissing (target keys not loaded): '
+    text = (f'{table}\nmissing (target keys not loaded): '
             f"{len(report['missing'])}; unexpected (source keys not used): "
             f"{len(report['unexpected'])}")
+    absent = report.get('absent_from_source')
+    if absent:
+        text += ('\nrequested but absent from the source (nothing loaded): '
+                 f"{', '.join(absent)}")
+    return text
