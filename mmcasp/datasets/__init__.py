@@ -5,6 +5,7 @@ from .coco_subsets import (k_shot_subset, percent_split, percent_tag,
 from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
+from .image_labels import image_level_labels
 from .image_source import (SKIP_REASONS, ImageSourceError, check_complete,
                            collect_images, decode_image, safe_relative_path)
 from .mask_loading import (MaskLoadingError, check_mask_loading,
@@ -20,10 +21,10 @@ __all__ = [
     'ClassAgnosticCocoDataset', 'TOY_THING_CLASSES', 'TOY_STUFF_CLASSES',
     'make_toy_dataset', 'render_toy_image', 'PanopticFormatError',
     'convert_panoptic_to_entities', 'panoptic_to_entities', 'ImageDataset',
-    'boxes_from_view', 'boxes_to_view', 'edge_density_proposals',
-    'sample_crop', 'visible_fraction', 'MaskLoadingError',
-    'check_mask_loading', 'count_rle_masks', 'drops_rle_masks',
-    'rle_mask_problems', 'SKIP_REASONS', 'ImageSourceError', 'check_complete',
-    'collect_images', 'decode_image', 'safe_relative_path', 'percent_split',
-    'k_shot_subset', 'short_categories', 'percent_tag'
+    'image_level_labels', 'boxes_from_view', 'boxes_to_view',
+    'edge_density_proposals', 'sample_crop', 'visible_fraction',
+    'MaskLoadingError', 'check_mask_loading', 'count_rle_masks',
+    'drops_rle_masks', 'rle_mask_problems', 'SKIP_REASONS', 'ImageSourceError',
+    'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
+    'percent_split', 'k_shot_subset', 'short_categories', 'percent_tag'
 ]

@@ -1,7 +1,8 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from .backbones import (EfficientNetLite, convert_lite0_state_dict,
                         lite0_weights_path)
-from .classifiers import EfficientNetLiteClassifier, LinearHeadClassifier
+from .classifiers import (EfficientNetLiteClassifier, ImageLevelClassifier,
+                          LinearHeadClassifier)
 from .data_preprocessors import TwoViewDataPreprocessor
 from .dense_heads import ClassAgnosticCondInstBboxHead, ContrastiveRPNHead
 from .detectors import ClassAgnosticCondInst, PreDet
@@ -11,8 +12,9 @@ from .roi_heads import ContrastiveRoIHead
 
 __all__ = [
     'EfficientNetLite', 'convert_lite0_state_dict', 'lite0_weights_path',
-    'EfficientNetLiteClassifier', 'LinearHeadClassifier',
-    'TwoViewDataPreprocessor', 'ClassAgnosticCondInstBboxHead',
-    'ContrastiveRPNHead', 'ClassAgnosticCondInst', 'PreDet',
-    'query_conditioned_conv', 'info_nce', 'ContrastiveRoIHead'
+    'EfficientNetLiteClassifier', 'ImageLevelClassifier',
+    'LinearHeadClassifier', 'TwoViewDataPreprocessor',
+    'ClassAgnosticCondInstBboxHead', 'ContrastiveRPNHead',
+    'ClassAgnosticCondInst', 'PreDet', 'query_conditioned_conv', 'info_nce',
+    'ContrastiveRoIHead'
 ]

@@ -8,6 +8,9 @@ from mmengine.registry import DefaultScope
 
 __all__ = ['build_cam_classifier']
 
+#: What :class:`~mmcasp.pseudo_labels.CamPredictor` calls on a classifier.
+CAM_INTERFACE = ('normalize', 'forward_features', 'cam_weights')
+
 
 def build_cam_classifier(config: Optional[str] = None,
                          checkpoint: Optional[str] = None) -> torch.nn.Module:
@@ -15,11 +18,16 @@ def build_cam_classifier(config: Optional[str] = None,
 
     Args:
         config: A config file defining ``classifier = dict(type=...)`` (e.g.
-            ``LinearHeadClassifier``). ``None``: EfficientNet-Lite0 with its
+            ``LinearHeadClassifier``), or an mmengine training config whose
+            ``model`` is a classifier with the CAM interface (``normalize``,
+            ``forward_features``, ``cam_weights``), e.g.
+            :class:`~mmcasp.models.ImageLevelClassifier` (DAP Step 1,
+            ``configs/classifier/``). ``None``: EfficientNet-Lite0 with its
             packaged ImageNet weights (nothing is downloaded).
         checkpoint: Weights of that classifier: an mmpretrain checkpoint
-            (converted by the model's ``load_mmpretrain_state_dict``) or a
-            plain state dict; loaded with mmcasp's safe loader.
+            (converted by the model's ``load_mmpretrain_state_dict``), a
+            Runner checkpoint (its ``state_dict``) or a plain state dict;
+            loaded strictly with mmcasp's safe loader.
 
     Returns:
         The classifier in eval mode, on the CPU.
@@ -32,11 +40,22 @@ def build_cam_classifier(config: Optional[str] = None,
             raise ValueError('a classifier checkpoint needs its config')
         return EfficientNetLiteClassifier().eval()
     cfg = Config.fromfile(config)
-    if 'classifier' not in cfg:
-        raise ValueError(f'{config} defines no `classifier = dict(type=...)`')
+    if 'classifier' in cfg:
+        model_cfg = cfg.classifier
+    elif isinstance(cfg.get('model'), dict):
+        model_cfg = cfg.model
+    else:
+        raise ValueError(f'{config} defines no `classifier = dict(type=...)` '
+                         'and no classifier `model = dict(type=...)`')
     register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope('mmcasp'):
-        model = MODELS.build(cfg.classifier)
+        model = MODELS.build(model_cfg)
+    missing = [name for name in CAM_INTERFACE if not hasattr(model, name)]
+    if missing:
+        raise ValueError(
+            f'{config}: {type(model).__name__} is no CAM classifier (it '
+            f'lacks {", ".join(missing)}); use e.g. ImageLevelClassifier or '
+            'LinearHeadClassifier')
     if checkpoint:
         state = safe_torch_load(checkpoint, 'cpu')
         state = state.get('state_dict', state)
