@@ -1,4 +1,5 @@
-# DAP on COCO-mini (the benchmark's "dap" method): boxes from class
+# DAP on COCO-mini (the benchmark's "dap" method), the variant for images
+# without any label (COCO-mini's unlabeled split has none): boxes from class
 # activation maps of the packaged ImageNet EfficientNet-Lite0 classifier on
 # the unlabeled images -> box-only FCOS warmup -> finetune the 80-class
 # CondInst (backbone, neck, box head transferred).

@@ -1,0 +1,65 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Paired comparison of a method with its baseline over seeds.
+
+A pretraining method and the baseline it is compared with share a seed's
+data order and initialisation noise, so the question "does it help?" is
+asked of the per-seed differences, not of two separate means: their mean,
+their standard deviation, and a two-sided Student-t confidence interval
+of the mean. The difference is *distinguishable from seed noise* when the
+interval excludes 0. With 3 seeds the interval is wide (t = 4.30 at 95 %),
+which is the honest answer 3 seeds can give.
+"""
+import math
+import statistics
+from typing import Optional, Sequence
+
+__all__ = ['paired_difference']
+
+
+def paired_difference(method: Sequence[Optional[float]],
+                      baseline: Sequence[Optional[float]],
+                      confidence: float = 0.95) -> Optional[dict]:
+    """Per-seed ``method - baseline`` and its summary.
+
+    Args:
+        method, baseline: One value per seed, in the same seed order;
+            ``None`` where a run has no value (that seed is left out).
+        confidence: Level of the interval.
+
+    Returns:
+        ``None`` when no seed has both values, else a dict: ``n`` (seeds
+        used), ``diffs``, ``mean``, ``std`` (sample, ``None`` for one seed),
+        ``ci`` (``(low, high)``, ``None`` for one seed) and
+        ``distinguishable`` (the interval excludes 0; ``False`` for one
+        seed).
+    """
+    if len(method) != len(baseline):
+        raise ValueError(f'{len(method)} method values for {len(baseline)} '
+                         'baseline values: one per seed each')
+    diffs = [
+        m - b for m, b in zip(method, baseline)
+        if m is not None and b is not None
+    ]
+    if not diffs:
+        return None
+    n = len(diffs)
+    mean = statistics.mean(diffs)
+    if n == 1:
+        return dict(
+            n=1,
+            diffs=diffs,
+            mean=mean,
+            std=None,
+            ci=None,
+            distinguishable=False)
+    from scipy.stats import t
+    std = statistics.stdev(diffs)
+    half = t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n)
+    low, high = mean - half, mean + half
+    return dict(
+        n=n,
+        diffs=diffs,
+        mean=mean,
+        std=std,
+        ci=(low, high),
+        distinguishable=bool(low > 0 or high < 0))

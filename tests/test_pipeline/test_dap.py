@@ -1,0 +1,189 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""DAP as the paper describes it through the pipeline: image-level labels
+of the unlabeled split, class-specific CAM boxes, the classifier trained by
+the labeler stage and its backbone in the warmup and the baseline."""
+import glob
+import json
+import os.path as osp
+import re
+
+import pytest
+from mmengine.config import Config
+
+from mmcasp.pipeline import CaspPipeline, PipelineError
+from mmcasp.pipeline.stage_configs import with_data
+from tests.test_pipeline.test_casp import FAST, _casp
+
+CLASSIFIER = 'configs/classifier/image-cls_r18w16_gap_toy-12e_toy-labels.py'
+FRCNN = 'configs/faster_rcnn/faster-rcnn_r18w16_fpn_toy-12e_toy.py'
+FRCNN_MS = 'configs/faster_rcnn/faster-rcnn_r18w16_fpn_ms-toy-12e_toy.py'
+PREDET_LABELS = 'configs/predet/predet_r18w16_fpn_toy-6e_toy-labels.py'
+
+
+def _dap(toy_root, **labeler):
+    casp = _casp(toy_root)
+    ann = osp.join(toy_root, 'annotations')
+    casp['data']['unlabeled']['image_labels'] = osp.join(
+        ann, 'instances_unlabeled.json')
+    casp['labeler'] = dict(
+        type='cam', classifier_config=CLASSIFIER, scales=[128], **labeler)
+    casp['pseudo'] = dict(class_specific=True, num_workers=0)
+    casp['warmup'] = dict(config=FRCNN_MS)
+    casp['finetune'] = dict(
+        config=FRCNN, parts=['backbone', 'neck', 'rpn_head', 'roi_head'])
+    return casp
+
+
+def _problems(casp, tmp_path):
+    with pytest.raises(PipelineError) as e:
+        CaspPipeline(casp, str(tmp_path / 'w')).validate()
+    return str(e.value)
+
+
+def test_dap_settings_validate(toy_root, tmp_path):
+    CaspPipeline(_dap(toy_root), str(tmp_path / 'w')).validate()
+
+
+def test_class_specific_cam_boxes_need_image_labels(toy_root, tmp_path):
+    casp = _dap(toy_root)
+    del casp['data']['unlabeled']['image_labels']
+    msg = _problems(casp, tmp_path)
+    assert 'pseudo.class_specific: class-specific CAM boxes need' in msg
+    # and the classifier of Step 1 has nothing to learn from
+    assert 'labeler.classifier_config' in msg and 'image-level labels' in msg
+
+
+def test_image_labels_are_the_unlabeled_split_s(toy_root, tmp_path):
+    casp = _dap(toy_root)
+    casp['data']['labeled']['image_labels'] = casp['data']['unlabeled'][
+        'image_labels']
+    assert 'data.labeled.image_labels: only the unlabeled' in _problems(
+        casp, tmp_path)
+    casp = _dap(toy_root)
+    casp['data']['unlabeled']['image_labels'] = '/nowhere/labels.json'
+    assert 'data.unlabeled.image_labels: /nowhere/labels.json does not ' \
+        'exist' in _problems(casp, tmp_path)
+
+
+def test_backbone_from_the_classifier_for_warmup_and_baseline(
+        toy_root, tmp_path):
+    pipe = CaspPipeline(_dap(toy_root), str(tmp_path / 'w'))
+    # before the labeler stage the classifier does not exist yet
+    with pytest.raises(PipelineError, match='run the labeler stage first'):
+        pipe.labeler.stage_overrides(pipe, None, 'warmup')
+    rec = dict(classifier_checkpoint='/ckpt/cls.pth')
+    init = dict(
+        _delete_=True,
+        type='Pretrained',
+        checkpoint='/ckpt/cls.pth',
+        prefix='backbone.')
+    for stage in ('warmup', 'baseline'):
+        assert pipe.labeler.stage_overrides(pipe, rec, stage) == {
+            'model.backbone.init_cfg': init
+        }
+    # the finetune starts from the warmed-up detector, later rounds too
+    for stage in ('finetune', 'warmup_round2'):
+        assert pipe.labeler.stage_overrides(pipe, rec, stage) == {}
+    off = CaspPipeline(
+        _dap(toy_root, init_backbone=False), str(tmp_path / 'w2'))
+    assert off.labeler.stage_overrides(off, rec, 'warmup') == {}
+    # the ImageNet classifier (no checkpoint): nothing to load
+    none = _casp(toy_root)
+    none['labeler'] = dict(type='cam')
+    none['warmup'] = dict(config=FRCNN_MS)
+    pipe = CaspPipeline(none, str(tmp_path / 'w3'))
+    assert pipe.labeler.stage_overrides(pipe, None, 'warmup') == {}
+
+
+def test_the_baseline_config_carries_the_backbone_init(toy_root, tmp_path):
+    pipe = CaspPipeline(_dap(toy_root), str(tmp_path / 'w'))
+    pipe.records.write(
+        'labeler',
+        dict(
+            classifier_config=CLASSIFIER,
+            classifier_checkpoint='/ckpt/cls.pth',
+            wall_s=0.0))
+    cfg = pipe.stage_config('baseline',
+                            pipe.settings.baseline or pipe.settings.finetune,
+                            pipe.split('labeled'), True)
+    assert cfg.model.backbone.init_cfg.to_dict() == dict(
+        type='Pretrained', checkpoint='/ckpt/cls.pth', prefix='backbone.')
+
+
+def test_image_labels_reach_an_image_level_dataset(toy_root):
+    cfg = Config.fromfile(PREDET_LABELS)
+    ann = osp.join(toy_root, 'annotations')
+    split = dict(
+        ann=osp.join(ann, 'unlabeled.json'),
+        img=osp.join(toy_root, 'images', 'unlabeled'),
+        image_labels=osp.join(ann, 'instances_unlabeled.json'))
+    ds = with_data(cfg, split, None).train_dataloader.dataset
+    assert ds.ann_file == split['ann']
+    assert ds.labels_file == split['image_labels']
+
+
+def test_a_warmup_on_image_labels_needs_them(toy_root, tmp_path):
+    casp = _casp(toy_root)
+    casp['labeler'] = dict(type='none')
+    casp['warmup'] = dict(config=PREDET_LABELS)
+    casp['finetune']['parts'] = ['backbone', 'neck']
+    assert 'warmup.config learns from image-level labels' in _problems(
+        casp, tmp_path)
+    casp['data']['unlabeled']['image_labels'] = osp.join(
+        toy_root, 'annotations', 'instances_unlabeled.json')
+    CaspPipeline(casp, str(tmp_path / 'w2')).validate()
+
+
+def test_unknown_finetune_parts_stop_before_training(toy_root, tmp_path):
+    casp = _dap(toy_root)
+    casp['finetune']['parts'] = ['backbone', 'neck', 'rpn_haed', 'classifier']
+    msg = _problems(casp, tmp_path)
+    assert ("finetune.parts: unknown part 'rpn_haed'; "
+            "did you mean 'rpn_head'?") in msg
+    assert 'finetune.parts: the classifier init is finetune.classifier' in msg
+
+
+@pytest.mark.slow
+def test_dap_end_to_end(toy_root, tmp_path):
+    """Step 1 trains the classifier, Step 2 makes class-specific boxes of
+    the image labels, Step 3 warms up a Faster R-CNN whose backbone starts
+    from the classifier, Step 4 transfers all but the last layers."""
+    train_only = {k: v for k, v in FAST.items() if k.startswith('train_')}
+    casp = _dap(
+        toy_root, classifier_epochs=1, classifier_cfg_options=train_only)
+    # an untrained classifier's CAMs are noise: keep whatever they give
+    casp['labeler']['thresholds'] = [0.2]
+    casp['warmup'].update(epochs=1, cfg_options=FAST)
+    casp['finetune'].update(epochs=1, cfg_options=FAST)
+    out = CaspPipeline(
+        casp, str(tmp_path / 'dap'),
+        name='t_dap').run(['labeler', 'pseudo', 'warmup', 'finetune'])
+    ckpt = out['labeler']['classifier_checkpoint']
+    assert osp.isfile(ckpt)
+    pseudo = json.load(open(out['pseudo']['file']))
+    toy = json.load(
+        open(osp.join(toy_root, 'annotations', 'instances_unlabeled.json')))
+    # class-specific: the image-label file's categories ...
+    assert [c['name'] for c in pseudo['categories']
+            ] == [c['name'] for c in toy['categories']]
+    assert pseudo['annotations']
+    # ... and each image's boxes are of its labeled classes only
+    by_name = {i['file_name']: i['id'] for i in toy['images']}
+    present = {}
+    for a in toy['annotations']:
+        present.setdefault(a['image_id'], set()).add(a['category_id'])
+    names = {i['id']: i['file_name'] for i in pseudo['images']}
+    for a in pseudo['annotations']:
+        assert a['category_id'] in present[by_name[names[a['image_id']]]]
+    warmup = Config.fromfile(out['warmup']['config'])
+    assert warmup.model.type == 'FasterRCNN'
+    assert warmup.model.backbone.init_cfg == dict(
+        type='Pretrained', checkpoint=ckpt, prefix='backbone.')
+    assert 'coco/bbox_mAP' in out['warmup']['metrics']
+    log = open(
+        glob.glob(osp.join(tmp_path, 'dap', 'finetune', '*',
+                           '*.log'))[0]).read()
+    # all but the last layers: RPN and RoI head loaded, fc_cls/fc_reg fresh
+    assert 'transfer into two_stage' in log
+    assert re.search(r'\| rpn_head +\| yes +\| 6 ', log), log[-3000:]
+    assert re.search(r'\| roi_head +\| yes +\| 4 ', log), log[-3000:]
