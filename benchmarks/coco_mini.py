@@ -63,6 +63,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
 
 import mmcasp  # noqa: F401
+from mmcasp.evaluation import paired_difference
 from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
                              resolve_config, write_table)
 from mmcasp.pipeline.stage_configs import is_self_supervised
@@ -74,7 +75,7 @@ METHOD_CONFIGS = {
     'baseline': 'configs/casp/casp_effl0_fpn_10-3-10e_coco-mini.py',
     'casp': 'configs/casp/casp_effl0_fpn_10-3-10e_coco-mini.py',
     'casp-cs': 'configs/casp/casp-cs_effl0_fpn_10-3-10e_coco-mini.py',
-    'dap': 'configs/casp/dap_effl0_fpn_3-10e_coco-mini.py',
+    'dap': 'configs/casp/dap-ca_effl0_fpn_3-10e_coco-mini.py',
     'predet': 'configs/casp/predet_effl0_fpn_2-10e_coco-mini.py',
 }
 METHODS = tuple(METHOD_CONFIGS)
@@ -88,6 +89,14 @@ PROFILES = dict(
         cam_scales=[288, 576],
         predet_size=224),
     cpu=dict(
+        size=192,
+        width=64,
+        batch=4,
+        workers=2,
+        epochs=dict(labeler=36, warmup=6, finetune=36, predet=2),
+        cam_scales=[192],
+        predet_size=128),
+    cpu_smoke=dict(
         size=192,
         width=64,
         batch=4,
@@ -290,8 +299,57 @@ def aggregate(per_run: dict, methods, seeds) -> list:
     return rows
 
 
-def save_runs(path: str, profile: str, seeds, per_run: dict,
-              rows: list) -> None:
+#: metrics of the paired comparison: (column, metric key)
+PAIRED_METRICS = (('AP^det', 'coco/bbox_mAP'),
+                  ('AP50^det', 'coco/bbox_mAP_50'), ('AP^det-a',
+                                                     'agnostic/bbox_mAP'))
+
+
+def paired_rows(per_run: dict, methods, seeds) -> list:
+    """One row per (method, metric): the per-seed difference of the
+    method's finetuned model to the baseline of the same seed, its mean ±
+    std, 95 % t-interval and whether that interval excludes 0
+    (:func:`~mmcasp.evaluation.paired_difference`)."""
+    rows = []
+    for method in methods:
+        if method == 'baseline':
+            continue
+        for column, key in PAIRED_METRICS:
+            pairs = [(per_run.get((method, s)), per_run.get(('baseline', s)))
+                     for s in seeds]
+            pairs = [(m, b) for m, b in pairs if m and b]
+            res = paired_difference(
+                [stage_metric(m, 'finetune', key) for m, _ in pairs],
+                [stage_metric(b, 'baseline', key) for _, b in pairs])
+            if res is None:
+                continue
+            rows.append({
+                'method':
+                method,
+                'metric':
+                column,
+                'seeds':
+                res['n'],
+                'difference (mean ± std)':
+                f"{res['mean']:+.4f}" if res['std'] is None else
+                f"{res['mean']:+.4f} ± {res['std']:.4f}",
+                '95 % interval':
+                None if res['ci'] is None else
+                f"[{res['ci'][0]:+.4f}, {res['ci'][1]:+.4f}]",
+                'beyond seed noise':
+                'yes' if res['distinguishable'] else 'no',
+                'per seed':
+                ' '.join(f'{d:+.4f}' for d in res['diffs']),
+            })
+    return rows
+
+
+def save_runs(path: str,
+              profile: str,
+              seeds,
+              per_run: dict,
+              rows: list,
+              paired: list = ()) -> None:
     """Every number of the runs so far (rewritten after each run, so a
     killed benchmark keeps what finished)."""
     raw = {f'{m}/seed{s}': v for (m, s), v in per_run.items()}
@@ -303,6 +361,7 @@ def save_runs(path: str, profile: str, seeds, per_run: dict,
                     settings=PROFILES[profile],
                     seeds=list(seeds),
                     rows=rows,
+                    paired=list(paired),
                     runs=raw),
                 default=str)), path)
 
@@ -426,14 +485,19 @@ def write_results(per_run: dict,
     copied to ``<out>.md/.json/.png`` when ``out`` is given."""
     rows = aggregate(per_run, methods, seeds)
     paths = write_table(rows, work, 'benchmark')
+    paired = paired_rows(per_run, methods, seeds)
+    if paired:
+        paths['paired'] = write_table(paired, work, 'paired')['md']
     paths['runs'] = osp.join(work, 'benchmark_runs.json')
-    save_runs(paths['runs'], profile, seeds, per_run, rows)
+    save_runs(paths['runs'], profile, seeds, per_run, rows, paired)
     paths['png'] = osp.join(work, 'benchmark.png')
     plot_benchmark(per_run, methods, seeds, paths['png'])
     if out:
         os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-        for key, ext in (('md', '.md'), ('runs', '.json'), ('png', '.png')):
-            shutil.copy(paths[key], out + ext)
+        for key, ext in (('md', '.md'), ('runs', '.json'), ('png', '.png'),
+                         ('paired', '_paired.md')):
+            if key in paths:
+                shutil.copy(paths[key], out + ext)
     return paths
 
 

@@ -29,8 +29,10 @@ WARMUP_STRONG = ('configs/condinst/'
 FINETUNE = 'configs/transfer/condinst-casp_r50_fpn_ms-3x_coco.py'
 FINETUNE_SWIN = 'configs/transfer/condinst-casp_swin-t_fpn_ms-3x_coco.py'
 FINETUNE_STRONG = 'configs/transfer/condinst-casp_r50_fpn_strong-3x_coco.py'
-FINETUNE_1X = 'configs/transfer/condinst-casp_r50_fpn_1x_coco.py'
-DAP = 'configs/casp/dap_effl0_fpn_3-10e_coco-mini.py'
+DAP = 'configs/casp/dap-ca_effl0_fpn_3-10e_coco-mini.py'
+DAP_TOY = 'configs/casp/dap_r18w16_fpn_toy-demo_toy.py'
+DAP_PRETRAIN = 'configs/faster_rcnn/faster-rcnn_r50_fpn_dap-ms-1x_coco.py'
+DAP_FINETUNE = 'configs/transfer/faster-rcnn-dap_r50_fpn_1x_coco.py'
 
 MS = 'train_dataloader.dataset.pipeline@RandomChoiceResize.scales'
 MS_SCALES = [(1333, s) for s in range(640, 801, 32)]
@@ -122,11 +124,31 @@ ROWS = [
     # DAP: the pipeline's CAM labeler and the finetune
     ([288, 576], DAP, 'casp.labeler.scales', 'DAP Sec. 4.1'),
     ('cam', DAP, 'casp.labeler.type', 'DAP Sec. 3.1 Step 2'),
-    (True, FINETUNE_1X, 'model.backbone.norm_eval', 'DAP Sec. 4.1'),
-    (1, FINETUNE_1X, 'model.backbone.frozen_stages', 'DAP Sec. 4.1'),
-    (1e-4, FINETUNE_1X, 'optim_wrapper.optimizer.weight_decay',
+    (1e-4, DAP_FINETUNE, 'optim_wrapper.optimizer.weight_decay',
      'DAP Sec. 4.1 (IN-1M)'),
-    (12, FINETUNE_1X, 'train_cfg.max_epochs', 'DAP Sec. 4.1 (90k it. = 1x)'),
+    (12, DAP_FINETUNE, 'train_cfg.max_epochs', 'DAP Sec. 4.1 (90k it. = 1x)'),
+    # DAP as the paper describes it: class-specific boxes of the image
+    # labels, Faster R-CNN pretrained multi-scale from the classifier's
+    # backbone, finetuned from all but the last layers
+    (True, DAP_TOY, 'casp.pseudo.class_specific', 'DAP Sec. 3.1 Step 2'),
+    (True, DAP_TOY, 'casp.labeler.init_backbone', 'DAP Sec. 3.1 Step 3'),
+    ('FasterRCNN', DAP_PRETRAIN, 'model.type', 'DAP Sec. 3.2'),
+    ([(1333, 96), (1333, 160), (1333, 320), (1333, 640)], DAP_PRETRAIN,
+     'train_dataloader.dataset.pipeline@RandomChoiceResize.scales',
+     'DAP Sec. 4.1'),
+    ('torchvision://resnet50', DAP_PRETRAIN,
+     'model.backbone.init_cfg.checkpoint',
+     'DAP Sec. 4.1 (the IN-1M classifier is torchvision\'s)'),
+    ('FasterRCNN', DAP_FINETUNE, 'model.type', 'DAP Sec. 3.2'),
+    (['backbone', 'neck', 'rpn_head', 'roi_head'], DAP_FINETUNE,
+     'model.init_cfg.parts', 'DAP Sec. 3.1 Step 4 (all but the last layers)'),
+    (['backbone', 'neck', 'rpn_head', 'roi_head'], DAP_TOY,
+     'casp.finetune.parts', 'DAP Sec. 3.1 Step 4 (all but the last layers)'),
+    (0.02, DAP_FINETUNE, 'optim_wrapper.optimizer.lr', 'DAP Sec. 4.1'),
+    ([8, 11], DAP_FINETUNE, 'param_scheduler.1.milestones',
+     'DAP Sec. 4.1 (x0.1 at 60k and 80k of 90k it.)'),
+    (True, DAP_FINETUNE, 'model.backbone.norm_eval', 'DAP Sec. 4.1'),
+    (1, DAP_FINETUNE, 'model.backbone.frozen_stages', 'DAP Sec. 4.1'),
 ]
 
 # DAP's CAM rules: defaults of CamPredictor (value, argument, section)
@@ -137,6 +159,7 @@ CAM_DEFAULTS = [
     (0.5, 'min_ratio', 'DAP Sec. 3.1'),
     (0.8, 'nms_iou', 'DAP Sec. 4.1'),
     (0.0, 'min_score', 'DAP Sec. 3.1 (no score filter)'),
+    (False, 'relu', 'DAP Eq. 1 (min-max of the raw CAM)'),
 ]
 
 _CONFIGS = {}

@@ -29,6 +29,7 @@ from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
 from mmcasp.apis import build_cam_predictor
+from mmcasp.datasets import image_level_labels
 from mmcasp.pseudo_labels import (ImageSourceError, build_cam_classifier,
                                   collect_images, format_stats,
                                   run_pseudo_labeling)
@@ -48,11 +49,18 @@ def parse_args(argv=None):
     parser.add_argument('--checkpoint', help='classifier checkpoint')
     parser.add_argument(
         '--labels',
-        help='COCO json with image-level labels (weakly supervised); its '
-        'categories, sorted by id, are the classifier classes')
+        help='COCO json with image-level labels (weakly supervised), matched '
+        'to the images by file name; its categories, sorted by id, are the '
+        'classifier classes; images it does not list get the --top-k '
+        'predicted classes')
     parser.add_argument('--top-k', type=int, default=1)
     parser.add_argument('--scales', type=int, nargs='+', default=[288, 576])
     parser.add_argument('--no-flip', action='store_true')
+    parser.add_argument(
+        '--relu',
+        action='store_true',
+        help='clamp CAMs at 0 before the min-max normalisation (mmcasp '
+        '0.1.0; DAP Eq. 1 normalises the raw CAM)')
     parser.add_argument(
         '--thresholds', type=float, nargs='+', default=[0.2, 0.3, 0.4, 0.5])
     parser.add_argument('--nms-iou', type=float, default=0.8)
@@ -82,15 +90,10 @@ def main(argv=None):
     image_labels, categories, category_ids = None, None, None
     if args.labels:
         try:
-            lab = check_coco_file(args.labels, what='image-label file')
+            cats, image_labels = image_level_labels(
+                check_coco_file(args.labels, what='image-label file'))
         except InputFileError as e:
             sys.exit(f'error: {e}')
-        cats = sorted(lab['categories'], key=lambda c: c['id'])
-        index = {c['id']: i for i, c in enumerate(cats)}
-        image_labels = {}
-        for a in lab['annotations']:
-            image_labels.setdefault(a['image_id'],
-                                    set()).add(index[a['category_id']])
         categories = [
             dict(id=c['id'], name=c['name'], supercategory='') for c in cats
         ]
@@ -113,6 +116,7 @@ def main(argv=None):
         top_k=args.top_k,
         scales=args.scales,
         flip=not args.no_flip,
+        relu=args.relu,
         thresholds=args.thresholds,
         nms_iou=args.nms_iou,
         class_agnostic=args.class_agnostic,
@@ -127,6 +131,7 @@ def main(argv=None):
         top_k=None if args.labels else args.top_k,
         scales=args.scales,
         flip=not args.no_flip,
+        relu=args.relu,
         thresholds=args.thresholds,
         nms_iou=args.nms_iou,
         image_source=os.path.abspath(args.images),

@@ -29,9 +29,9 @@ from mmengine.runner import Runner
 from mmcasp.datasets.mask_loading import drops_rle_masks, rle_mask_problems
 from mmcasp.pseudo_labels import collect_images, dump_json_atomic
 from mmcasp.registry import LABELERS
-from mmcasp.utils import (InputFileError, ScheduleError, coco_problems,
-                          format_problems, load_config, load_json,
-                          register_all_modules)
+from mmcasp.utils import (InputFileError, ScheduleError, check_coco_file,
+                          coco_problems, format_problems, load_config,
+                          load_json, register_all_modules)
 from . import labelers as _labelers  # noqa: F401  (registers the labelers)
 from .errors import PipelineError
 from .labelers import BaseLabeler, CheckpointLabeler, DetectorLabeler
@@ -41,7 +41,8 @@ from .settings import (DEFAULT_LABELER, SettingsError, StageSettings, closest,
                        parse)
 from .stage_configs import (build_stage_config, eval_config, innermost_dataset,
                             is_panoptic, is_self_supervised, loads_masks,
-                            resolve_config, with_epochs)
+                            resolve_config, trains_on_image_labels,
+                            with_epochs)
 from .sweep import stage_settings
 
 __all__ = [
@@ -79,7 +80,7 @@ def prepare_casp(cfg: Config,
     casp = cfg.casp.to_dict()
     for split in casp.get('data', {}).values():
         for d in (split, split.get('panoptic') or {}):
-            for key in ('ann', 'img', 'seg', 'entities'):
+            for key in ('ann', 'img', 'seg', 'entities', 'image_labels'):
                 if d.get(key) and not osp.isabs(d[key]):
                     d[key] = osp.abspath(osp.join(root, d[key]))
     return casp
@@ -246,6 +247,8 @@ class CaspPipeline:
             if split != 'unlabeled' and osp.isfile(d['ann']):
                 problems.extend(
                     _coco_file_problems(f'data.{split}.ann', d['ann']))
+        problems += self._image_label_problems()
+        problems += _parts_problems(self.settings.finetune.parts)
         for ev in self.extra_evals:
             for key in ('ann', 'img'):
                 if not osp.exists(ev[key]):
@@ -302,6 +305,27 @@ class CaspPipeline:
         if problems:
             raise PipelineError('the pipeline cannot start:\n  - ' +
                                 '\n  - '.join(problems))
+
+    def _image_label_problems(self) -> List[str]:
+        """``image_labels``: the unlabeled split's, a COCO file with
+        categories."""
+        problems = [
+            f'data.{split}.image_labels: only the unlabeled split\'s image '
+            'labels are used; remove it here' for split in ('labeled', 'val')
+            if self.split(split).get('image_labels')
+        ]
+        path = self.split('unlabeled').get('image_labels')
+        if not path:
+            return problems
+        if not osp.isfile(path):
+            return problems + [
+                f'data.unlabeled.image_labels: {path} does not exist'
+            ]
+        try:
+            check_coco_file(path, what='image-label file')
+        except InputFileError as e:
+            problems.append(f'data.unlabeled.image_labels: {e}')
+        return problems
 
     def _schedule_problems(self) -> List[str]:
         """Stages whose ``epochs`` their schedulers cannot be rescaled
@@ -375,6 +399,12 @@ class CaspPipeline:
             problems.append(
                 'warmup.config trains on images alone (PreDet): set '
                 "labeler=dict(type='none')")
+        if selfsup and trains_on_image_labels(warmup) and \
+                not self.split('unlabeled').get('image_labels'):
+            problems.append(
+                'warmup.config learns from image-level labels '
+                '(with_labels=True): set data.unlabeled.image_labels, or '
+                'with_labels=False to pretrain on the images alone')
         if self.settings.rounds > 1 and (selfsup
                                          or not self.labeler.makes_labels):
             problems.append(
@@ -393,7 +423,14 @@ class CaspPipeline:
         """The Runner config of a training stage (see
         :func:`~mmcasp.pipeline.stage_configs.build_stage_config`);
         ``pretrain``: a labeler or warmup stage, validated on what
-        ``pretrain_on`` names (entities: AP^e)."""
+        ``pretrain_on`` names (entities: AP^e). The labeler's
+        :meth:`~BaseLabeler.stage_overrides` come before the stage's own
+        ``cfg_options``."""
+        cfg_options = dict(stage_settings.cfg_options)
+        if stage != 'labeler':
+            cfg_options = dict(
+                self.labeler.stage_overrides(self, self.records.get('labeler'),
+                                             stage), **cfg_options)
         entities = pretrain and self.on_entities
         return build_stage_config(
             self.load_stage_config(stage_settings.config),
@@ -407,7 +444,7 @@ class CaspPipeline:
             seed=self.settings.seed,
             launcher=self.launcher,
             vis_backends=self.vis_backends,
-            cfg_options=stage_settings.cfg_options)
+            cfg_options=cfg_options)
 
     def train(self, stage: str, cfg: Config) -> dict:
         """Train (or resume) ``cfg``, test it if it has a test loop, and
@@ -696,6 +733,18 @@ class CaspPipeline:
             print_log(f'[casp] {step}: running', logger='current')
             out[step] = self._run_step(step)
         return out
+
+
+def _parts_problems(parts: Sequence[str]) -> List[str]:
+    """``finetune.parts`` that are no transferable part."""
+    from mmcasp.surgery import PARTS
+    known = [p for p in PARTS if p != 'classifier']
+    return [
+        'finetune.parts: the classifier init is finetune.classifier'
+        if part == 'classifier' else
+        f'finetune.parts: unknown part {part!r}{closest(part, known)}'
+        for part in parts if part not in known
+    ]
 
 
 def _coco_file_problems(name: str, path: str) -> List[str]:

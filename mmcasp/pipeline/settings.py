@@ -52,11 +52,16 @@ class SplitSettings:
     the split's COCO panoptic labels (a PanopticFPN target) and its
     *entity* labels (things + stuff as one class ``entity``, a COCO
     instances file from ``tools/dataset_converters/panoptic2entities.py``)
-    for ``pretrain_on='entities'``."""
+    for ``pretrain_on='entities'``; for ``unlabeled`` only, the
+    ``image_labels`` of its images (weak supervision: a COCO file whose
+    annotations' categories are an image's labels, matched by file name;
+    boxes, if any, are never read), for DAP's CAMs and classifier and
+    PreDet's classification loss."""
     ann: str
     img: str
     panoptic: Optional[PanopticSettings] = None
     entities: Optional[str] = None
+    image_labels: Optional[str] = None
 
 
 @dataclass

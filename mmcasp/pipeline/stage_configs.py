@@ -20,9 +20,10 @@ from .errors import PipelineError
 
 __all__ = [
     'resolve_config', 'predicts_masks', 'is_panoptic', 'innermost_dataset',
-    'loads_masks', 'is_self_supervised', 'evaluators', 'with_data',
-    'with_evaluation', 'with_epochs', 'with_runtime', 'with_overrides',
-    'with_transfer_init', 'build_stage_config', 'eval_config'
+    'loads_masks', 'is_self_supervised', 'trains_on_image_labels',
+    'evaluators', 'with_data', 'with_evaluation', 'with_epochs',
+    'with_runtime', 'with_overrides', 'with_transfer_init',
+    'build_stage_config', 'eval_config'
 ]
 
 
@@ -71,6 +72,14 @@ def is_self_supervised(cfg: Config) -> bool:
         cfg.train_dataloader).get('type') == 'ImageDataset'
 
 
+def trains_on_image_labels(cfg: Config) -> bool:
+    """Whether a stage config learns from image-level labels (an
+    ``ImageDataset`` with ``with_labels``: PreDet's classification loss,
+    DAP's classifier)."""
+    ds = innermost_dataset(cfg.train_dataloader)
+    return ds.get('type') == 'ImageDataset' and bool(ds.get('with_labels'))
+
+
 def _set_split(loader: ConfigDict, split: dict) -> None:
     ds = innermost_dataset(loader)
     ds['data_root'] = ''
@@ -78,6 +87,9 @@ def _set_split(loader: ConfigDict, split: dict) -> None:
     ds['data_prefix'] = dict(img=osp.abspath(split['img']) + os.sep)
     if split.get('seg') is not None:
         ds['data_prefix']['seg'] = osp.abspath(split['seg']) + os.sep
+    if ds.get('type') == 'ImageDataset' and ds.get('with_labels'):
+        # the split's image-level labels (None: those of ann_file itself)
+        ds['labels_file'] = split.get('image_labels')
 
 
 def evaluators(split: dict,

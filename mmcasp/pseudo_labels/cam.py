@@ -1,9 +1,10 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Class activation maps -> pseudo boxes (DAP), as pure numpy/OpenCV.
 
-For one class's CAM (min-max normalised to [0, 1]) and each threshold τ:
-the binary map ``cam >= τ`` is split into 8-connected components (OpenCV);
-components smaller than half the largest one are dropped; each remaining
+For one class's CAM (min-max normalised to [0, 1], DAP Eq. 1) and each
+threshold τ: the binary map ``cam > τ`` (Eq. 2) is split into 8-connected
+components (OpenCV); components smaller than half the largest one are
+dropped; each remaining
 component gives a box by *moment matching*: with the CAM values inside the
 component as weights, the box centre is the weighted mean of the cell
 centres and its size is ``w = sqrt(12 var_x)``, ``h = sqrt(12 var_y)``,
@@ -36,7 +37,8 @@ def normalize_cam(cam: np.ndarray) -> np.ndarray:
 def component_boxes(cam: np.ndarray,
                     threshold: float,
                     min_ratio: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
-    """Boxes of the connected components of ``cam >= threshold``.
+    """Boxes of the connected components of ``cam > threshold`` (DAP Eq. 2:
+    the indicator is strict).
 
     Args:
         cam: (h, w) normalised CAM.
@@ -48,7 +50,7 @@ def component_boxes(cam: np.ndarray,
         tuple: boxes (K, 4) xyxy in CAM cell units (cell (i, j) spans
         [j, j+1] x [i, i+1]) and scores (K, ).
     """
-    binary = (cam >= threshold).astype(np.uint8)
+    binary = (cam > threshold).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(
         binary, connectivity=8)
     if n <= 1:

@@ -315,12 +315,21 @@ class CamPredictor:
             ``forward_features(x)`` -> (N, C, h, w) and ``cam_weights()`` ->
             (weight (K, C), bias (K, )), e.g.
             :class:`~mmcasp.models.EfficientNetLiteClassifier`.
-        image_labels: Weakly supervised setting: image id -> class indices
-            of the classifier. Without it, the ``top_k`` predicted classes.
-        top_k: Classes per unlabeled image.
+        image_labels: Weakly supervised setting (DAP): an image's file name
+            (``entry['file_name']``, as the image source lists it) -> the
+            classifier's class indices it is labeled with; their CAMs give
+            its boxes. Images it does not list are truly unlabeled and get
+            the ``top_k`` predicted classes.
+        top_k: Predicted classes per unlabeled image (0: no boxes for
+            them).
         scales: Short sides the image is resized to (CAMs are averaged over
             scales and horizontal flips).
         flip: Also use the flipped image.
+        relu: Clamp each CAM at 0 before averaging and normalising. DAP
+            (Eq. 1) min-max normalises the raw CAM, negative evidence
+            included, so the default is ``False``. ``True`` (a threshold τ
+            then means τ x the maximum activation) was mmcasp's only
+            behaviour up to 0.1.0; kept to reproduce those runs.
         thresholds, min_ratio, nms_iou: See :mod:`mmcasp.pseudo_labels.cam`.
         class_agnostic: Write one category ("object") and merge all classes'
             boxes with one more NMS at ``nms_iou``.
@@ -337,10 +346,11 @@ class CamPredictor:
 
     def __init__(self,
                  classifier: torch.nn.Module,
-                 image_labels: Optional[Dict[int, Sequence[int]]] = None,
+                 image_labels: Optional[Dict[str, Sequence[int]]] = None,
                  top_k: int = 1,
                  scales: Sequence[int] = (288, 576),
                  flip: bool = True,
+                 relu: bool = False,
                  thresholds: Sequence[float] = (0.2, 0.3, 0.4, 0.5),
                  min_ratio: float = 0.5,
                  nms_iou: float = 0.8,
@@ -355,6 +365,7 @@ class CamPredictor:
         self.top_k = top_k
         self.scales = tuple(scales)
         self.flip = flip
+        self.relu = relu
         self.thresholds = tuple(thresholds)
         self.min_ratio = min_ratio
         self.nms_iou = nms_iou
@@ -383,9 +394,10 @@ class CamPredictor:
         """CAMs of every class, averaged over scales and flips.
 
         Returns:
-            tuple: cams (K, h, w) on the grid of the largest scale (relu of
-            the classifier weights applied to the features; no bias) and
-            class probabilities (K, ) from the averaged logits.
+            tuple: cams (K, h, w) on the grid of the largest scale (the
+            classifier weights applied to the features, no bias; clamped at
+            0 with ``relu``) and class probabilities (K, ) from the
+            averaged logits.
         """
         weight, bias = self.classifier.cam_weights()
         maps, logits = [], []
@@ -410,15 +422,16 @@ class CamPredictor:
             else:
                 cam = F.interpolate(
                     cam, size=grid, mode='bilinear', align_corners=False)
-            maps.append(cam.relu().mean(0))
+            maps.append((cam.relu() if self.relu else cam).mean(0))
         cam = torch.stack(maps).mean(0)
         prob = torch.cat(logits).mean(0).softmax(-1)
         return cam, prob
 
     def _classes(self, entry: dict, prob: torch.Tensor) -> List[int]:
-        if self.image_labels is not None:
-            return sorted(set(self.image_labels.get(entry['id'], [])))
-        return prob.topk(self.top_k).indices.tolist()
+        labels = (self.image_labels or {}).get(entry.get('file_name'))
+        if labels is not None:
+            return sorted(set(labels))
+        return prob.topk(min(self.top_k, prob.numel())).indices.tolist()
 
     def __call__(self, items: List[dict]) -> List[tuple]:
         out = []

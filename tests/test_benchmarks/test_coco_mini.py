@@ -172,3 +172,28 @@ def test_training_images_sizes_the_profiles():
     assert per_method['casp'] == 2969
     assert per_method['baseline'] == 1000
     assert sum(per_method.values()) < 11000
+
+
+def test_paired_rows_compare_with_the_baseline_of_the_same_seed():
+
+    def base(ap):
+        return dict(
+            stages=dict(baseline=dict(metrics={'coco/bbox_mAP': ap})),
+            extra={},
+            gap={})
+
+    per_run = {}
+    for seed, (b, m) in enumerate(((0.10, 0.12), (0.30, 0.32), (0.20, 0.215))):
+        per_run[('baseline', seed)] = base(b)
+        per_run[('casp', seed)] = _saved_run(m)
+    # seed 3 has no baseline: left out of the pairs
+    per_run[('casp', 3)] = _saved_run(0.9)
+    rows = bench.paired_rows(per_run, ['baseline', 'casp'], [0, 1, 2, 3])
+    ap = [r for r in rows if r['metric'] == 'AP^det']
+    assert len(ap) == 1 and ap[0]['method'] == 'casp'
+    assert ap[0]['seeds'] == 3
+    assert ap[0]['difference (mean ± std)'] == '+0.0183 ± 0.0029'
+    assert ap[0]['beyond seed noise'] == 'yes'
+    assert ap[0]['per seed'] == '+0.0200 +0.0200 +0.0150'
+    # the baseline has no AP50 here: no row for it
+    assert not [r for r in rows if r['metric'] == 'AP50^det']

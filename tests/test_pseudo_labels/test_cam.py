@@ -4,9 +4,10 @@ import time
 import cv2
 import numpy as np
 import pytest
+import torch
 
-from mmcasp.pseudo_labels import (cam_to_boxes, component_boxes, nms_numpy,
-                                  normalize_cam, scale_boxes)
+from mmcasp.pseudo_labels import (CamPredictor, cam_to_boxes, component_boxes,
+                                  nms_numpy, normalize_cam, scale_boxes)
 
 
 def test_uniform_rectangle_gives_exactly_that_rectangle():
@@ -100,3 +101,60 @@ def test_postprocessing_speed_smoke():
     for m in cams:
         cam_to_boxes(m)
     assert 100 / (time.perf_counter() - t) > 50
+
+
+def test_threshold_is_strict():
+    # DAP Eq. 2: M = CAM * 1{CAM > τ}; a cell at exactly τ is background
+    cam = np.zeros((10, 10), np.float32)
+    cam[2:5, 2:5] = 1.0
+    cam[6:9, 6:9] = 0.5
+    boxes, _ = component_boxes(cam, 0.5)
+    np.testing.assert_allclose(boxes, [[2, 2, 5, 5]], atol=1e-5)
+
+
+class _FixedCamClassifier(torch.nn.Module):
+    """One class whose CAM is ``cam_map`` whatever the image."""
+
+    def __init__(self, cam_map: np.ndarray) -> None:
+        super().__init__()
+        self.register_buffer('map', torch.from_numpy(cam_map)[None, None])
+        self.fc = torch.nn.Linear(1, 1, bias=True)
+        with torch.no_grad():
+            self.fc.weight.fill_(1.)
+            self.fc.bias.zero_()
+
+    def normalize(self, x):
+        return x
+
+    def forward_features(self, x):
+        return self.map.expand(x.shape[0], -1, -1, -1)
+
+    def cam_weights(self):
+        return self.fc.weight, self.fc.bias
+
+
+def test_cam_predictor_normalises_the_raw_cam():
+    # a strong object (+1), a weak one (+0.2) on negative evidence (-1).
+    # Raw min-max (DAP Eq. 1): the weak object is (0.2 + 1) / 2 = 0.6 > 0.5,
+    # so τ = 0.5 finds both; clamping at 0 first (relu=True, mmcasp 0.1.0)
+    # makes it 0.2 and only the strong one is found.
+    cam_map = np.full((12, 12), -1., np.float32)
+    cam_map[1:5, 1:5] = 1.0
+    cam_map[7:11, 7:11] = 0.2
+    item = dict(
+        inputs=[torch.zeros(3, 12, 12)], entry=dict(id=1), height=12, width=12)
+
+    def boxes(relu):
+        predictor = CamPredictor(
+            _FixedCamClassifier(cam_map),
+            scales=(12, ),
+            flip=False,
+            relu=relu,
+            thresholds=(0.5, ),
+            class_agnostic=True)
+        inst, _ = predictor([item])[0]
+        return sorted(i['bbox'] for i in inst)
+
+    np.testing.assert_allclose(
+        boxes(relu=False), [[1, 1, 4, 4], [7, 7, 4, 4]], atol=1e-4)
+    np.testing.assert_allclose(boxes(relu=True), [[1, 1, 4, 4]], atol=1e-4)

@@ -53,19 +53,38 @@ def test_cam_predictor_with_image_level_labels():
     model = _classifier().eval()
     pred = CamPredictor(
         model,
-        image_labels={7: [1, 3]},
+        image_labels={
+            'a.jpg': [1, 3],
+            'none.jpg': []
+        },
+        top_k=1,
         scales=(64, ),
         flip=True,
         category_ids=[10, 11, 12, 13, 14])
     img = (np.random.default_rng(0).random((48, 64, 3)) * 255).astype(np.uint8)
-    inputs = pred.prepare(dict(id=7), img)
+    entry = dict(id=7, file_name='a.jpg')
+    inputs = pred.prepare(entry, img)
     assert inputs[0].shape == (3, 64, 85)
-    (inst, dropped), = pred(
-        [dict(entry=dict(id=7), height=48, width=64, inputs=inputs)])
+
+    def labels(file_name):
+        (inst, _), = pred([
+            dict(
+                entry=dict(id=7, file_name=file_name),
+                height=48,
+                width=64,
+                inputs=inputs)
+        ])
+        return inst
+
+    inst = labels('a.jpg')  # its ground-truth classes (keyed by file name)
     assert inst and {i['category_id'] for i in inst} <= {11, 13}
     for i in inst:
         x, y, w, h = i['bbox']
         assert 0 <= x and x + w <= 64 + 1e-3 and y + h <= 48 + 1e-3
+    # listed without a label: no class, no box
+    assert labels('none.jpg') == []
+    # not listed: truly unlabeled, the top-1 predicted class
+    assert len({i['category_id'] for i in labels('other.jpg')}) == 1
 
 
 def test_cam_tool_with_user_classifier_and_labels(toy_root, tmp_path):

@@ -27,8 +27,8 @@ import torch
 from mmengine.config import DictAction
 
 import mmcasp  # noqa: F401
-from mmcasp.surgery import (TransferError, build_target_model, format_report,
-                            transfer_into_model)
+from mmcasp.surgery import (PARTS, TransferError, build_target_model,
+                            format_report, transfer_into_model)
 
 
 def parse_args():
@@ -38,7 +38,10 @@ def parse_args():
     parser.add_argument(
         '--parts',
         default='backbone,neck,head',
-        help='comma-separated: backbone, neck, head, mask_head')
+        help='comma-separated, of: ' +
+        ', '.join(p for p in PARTS if p != 'classifier') +
+        ' (two-stage sources and targets: rpn_head, roi_head, roi_mask_head'
+        ' = all but the class-dependent last layers, as DAP finetunes)')
     parser.add_argument(
         '--classifier',
         default='random',

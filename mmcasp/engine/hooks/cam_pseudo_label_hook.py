@@ -1,5 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Pseudo-label with CAMs of the classifier being trained (DAP)."""
+import inspect
 from typing import Optional, Sequence
 
 from mmcasp.registry import HOOKS
@@ -17,33 +18,35 @@ class CamPseudoLabelHook(BasePseudoLabelHook):
     :class:`~mmcasp.models.EfficientNetLiteClassifier`).
 
     Args:
-        top_k, scales, flip, thresholds, nms_iou, class_agnostic, min_score:
-            As in :class:`~mmcasp.pseudo_labels.CamPredictor`.
-        **kwargs: See :class:`BasePseudoLabelHook`.
+        images: The images to label (folder, COCO json or list file).
+        class_agnostic: One category, "object" (default here).
+        image_root, epochs, **kwargs: Keyword arguments of
+            :class:`BasePseudoLabelHook` and the CAM rules of
+            :class:`~mmcasp.pseudo_labels.CamPredictor` (``top_k``,
+            ``scales``, ``flip``, ``relu``, ``thresholds``, ``nms_iou``,
+            ``min_score``, ...), whose signature holds their defaults.
     """
 
     def __init__(self,
                  images: str,
-                 top_k: int = 1,
-                 scales: Sequence[int] = (288, 576),
-                 flip: bool = True,
-                 thresholds: Sequence[float] = (0.2, 0.3, 0.4, 0.5),
-                 nms_iou: float = 0.8,
                  class_agnostic: bool = True,
-                 min_score: float = 0.,
                  image_root: Optional[str] = None,
                  epochs: Sequence[int] = (),
                  **kwargs) -> None:
+        from mmcasp.pseudo_labels import CamPredictor
+        params = inspect.signature(CamPredictor.__init__).parameters
+        # the hook labels with the predicted classes of the runner's model
+        rules = set(params) - {
+            'self', 'classifier', 'class_agnostic', 'image_labels',
+            'category_ids'
+        }
+        cam = {k: kwargs.pop(k) for k in list(kwargs) if k in rules}
         super().__init__(
             images, image_root=image_root, epochs=epochs, **kwargs)
-        self.kwargs = dict(
-            top_k=top_k,
-            scales=tuple(scales),
-            flip=flip,
-            thresholds=tuple(thresholds),
-            nms_iou=nms_iou,
-            class_agnostic=class_agnostic,
-            min_score=min_score)
+        self.kwargs = {k: p.default for k, p in params.items() if k in rules}
+        self.kwargs.update(cam, class_agnostic=class_agnostic)
+        for k in ('scales', 'thresholds'):
+            self.kwargs[k] = tuple(self.kwargs[k])
 
     def build_predictor(self, runner, model):
         from mmcasp.apis import build_cam_predictor

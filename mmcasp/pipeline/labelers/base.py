@@ -24,7 +24,8 @@ class BaseLabeler(metaclass=ABCMeta):
     - :meth:`run` for the ``labeler`` stage: train, or just record what it
       will use (the pipeline writes the record, see :meth:`record`);
     - :meth:`predictor` (and :meth:`categories`, :meth:`info`) for each
-      pseudo-labeling pass, through :meth:`label`.
+      pseudo-labeling pass, through :meth:`label`;
+    - :meth:`stage_overrides` when a later stage's config is built.
 
     A labeler that makes no labels (:attr:`makes_labels` False, e.g.
     PreDet's warmup pretrains on the images alone) implements only
@@ -69,6 +70,16 @@ class BaseLabeler(metaclass=ABCMeta):
         """The ``labeler`` stage: return its record (a checkpoint, config,
         metrics, ...). Default: nothing to train."""
         return dict(wall_s=0.0)
+
+    def stage_overrides(self, pipeline, record: Optional[dict],
+                        stage: str) -> dict:
+        """Dotted config overrides the labeler asks of a later training
+        ``stage`` (``'warmup'``, ``'warmup_round2'``, ``'finetune'``,
+        ``'baseline'``), e.g. DAP's backbone initialised from its
+        classifier; the stage's own ``cfg_options`` still win. ``record``
+        is the labeler stage's (``None`` if it has not run: raise a
+        :class:`PipelineError` if the stage needs it). Default: none."""
+        return {}
 
     def describe(self, class_specific: bool) -> Optional[str]:
         """The labeler's row name in the report (``None``: no row)."""
