@@ -19,7 +19,10 @@ same schedule; they differ in what it starts from:
 - ``dap``: CAM boxes of the ImageNet EfficientNet-Lite0 classifier on the
   unlabeled images -> box-only FCOS warmup -> finetune (backbone, neck, box
   head);
-- ``predet``: PreDet on the unlabeled images -> finetune (backbone, neck).
+- ``predet``: PreDet on the unlabeled images -> finetune (backbone, neck);
+- ``casp-r2``: CaSP with one self-training round more (round 2 relabels
+  with round 1's warmed-up model, a stronger labeler made from the same
+  images); shares round 1 with ``casp``.
 
 Each (method, seed) is a :class:`~mmcasp.pipeline.CaspPipeline` under
 ``<work-dir>/seed<S>/<method>/`` (every stage keeps its checkpoints and
@@ -77,7 +80,11 @@ METHOD_CONFIGS = {
     'casp-cs': 'configs/casp/casp-cs_effl0_fpn_10-3-10e_coco-mini.py',
     'dap': 'configs/casp/dap-ca_effl0_fpn_3-10e_coco-mini.py',
     'predet': 'configs/casp/predet_effl0_fpn_2-10e_coco-mini.py',
+    'casp-r2': 'configs/casp/casp-r2_effl0_fpn_10-3-10e_coco-mini.py',
 }
+#: Stages a method takes from another method of the same seed (the same
+#: settings, so the same results): the self-training run continues CaSP's.
+SHARED_STAGES = {'casp-r2': ('casp', ('labeler', 'pseudo', 'warmup'))}
 METHODS = tuple(METHOD_CONFIGS)
 PROFILES = dict(
     gpu=dict(
@@ -121,6 +128,8 @@ def training_images(profile: dict,
         'casp-cs': casp,
         'dap': ep['warmup'] * unlabeled + finetune,
         'predet': ep['predet'] * unlabeled + finetune,
+        # round 1 is casp's (shared)
+        'casp-r2': ep['warmup'] * unlabeled + finetune,
     }
 
 
@@ -160,7 +169,9 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
         if 'mask_head' in m:
             m.mask_head.mask_feature_head.update(
                 in_channels=w, feat_channels=w // 2, num_stacked_convs=2)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    # every epoch (a killed run resumes), the last kept (rescoring later)
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=1)
     os.makedirs(osp.dirname(dst), exist_ok=True)
     cfg.dump(dst)
     return dst
@@ -201,9 +212,12 @@ def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
     from mmcasp.pseudo_labels import evaluate_pseudo_labels
     if not pipe.labeler.makes_labels or pipe.records.get('labeler') is None:
         return {}
+    # the labels of the last round's labeler (self-training: the warmed-up
+    # model of the round before)
+    rounds = pipe.settings.rounds
     out = osp.join(out_dir, 'val_pseudo_labels.json')
     if not osp.isfile(out):
-        pipe.label('val', out, drop_empty=False, show_progress=False)
+        pipe.label('val', out, rounds, drop_empty=False, show_progress=False)
     pseudo = json.load(open(out))
     gt = json.load(open(pipe.settings.data.val.ann))
     res = {
@@ -528,12 +542,19 @@ def main(argv=None):
             t0 = time.time()
             casp = method_casp(method, profile, root, work, seed)
             run_dir = osp.join(work, f'seed{seed}', method)
+            stage_dirs = dict(baseline=base_dir)
+            if method in SHARED_STAGES:
+                other, stages = SHARED_STAGES[method]
+                stage_dirs.update({
+                    st: osp.join(work, f'seed{seed}', other, st)
+                    for st in stages
+                })
             pipe = CaspPipeline(
                 casp,
                 run_dir,
                 evals,
                 name=f'{method}_s{seed}',
-                stage_dirs=dict(baseline=base_dir))
+                stage_dirs=stage_dirs)
             stages = ['baseline', 'evaluate'] if method == 'baseline' \
                 else None
             out = pipe.run(stages)

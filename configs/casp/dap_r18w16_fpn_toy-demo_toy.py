@@ -27,7 +27,7 @@ casp = dict(
         _delete_=True,
         type='cam',
         classifier_config=  # noqa: E251
-        'configs/classifier/image-cls_r18w16_gap_toy-12e_toy-labels.py',
+        'configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py',
         init_backbone=True,
         # the toy images are 128 px: twice and four times the classifier's
         # stride-32 grid of 4 x 4 cells at 128 px (paper: 288 and 576 px

@@ -74,6 +74,9 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     }
     out['baseline'] = dict(
         data=casp['data'], finetune=ft, seed=casp.get('seed'))
+    if _labeler_shapes_baseline(casp.get('labeler') or {}):
+        # e.g. DAP's baseline starts from the labeler's classifier
+        out['baseline']['labeler'] = casp['labeler']
     if casp.get('pretrain_on', 'objects') != 'objects':
         # only when not the default: the digests of older runs hold
         for stage in ('labeler', 'pseudo', 'warmup', 'finetune'):
@@ -85,6 +88,16 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
                 out[round_stage(stage, r)] = dict(out['warmup'], round=r)
         out['finetune'] = dict(out['finetune'], rounds=rounds)
     return out
+
+
+def _labeler_shapes_baseline(labeler: dict) -> bool:
+    """Whether the registered labeler ``labeler`` names changes the
+    baseline's config (:meth:`BaseLabeler.shapes_baseline`)."""
+    from mmcasp.registry import LABELERS
+    from .settings import DEFAULT_LABELER
+    settings = dict(labeler)
+    cls = LABELERS.get(settings.pop('type', DEFAULT_LABELER))
+    return cls is not None and cls.shapes_baseline(settings)
 
 
 def stage_keys(casp: dict) -> Dict[str, str]:

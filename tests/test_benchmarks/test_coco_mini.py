@@ -72,6 +72,13 @@ def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):
         type='cam', scales=bench.PROFILES['cpu']['cam_scales'], top_k=1)
     assert methods['casp-cs']['pseudo']['class_specific']
     assert methods['casp-cs']['finetune']['classifier'] == 'copy'
+    assert methods['casp-r2']['rounds'] == 2
+    # round 1 of casp-r2 is casp's: the same settings, so shared stages
+    from mmcasp.pipeline import stage_settings
+    r1, r2 = stage_settings(methods['casp']), stage_settings(
+        methods['casp-r2'])
+    for stage in bench.SHARED_STAGES['casp-r2'][1]:
+        assert r1[stage] == r2[stage], stage
 
 
 def test_aggregate_mean_and_std():
@@ -171,7 +178,9 @@ def test_training_images_sizes_the_profiles():
     # labeler 10 x 100 + warmup 3 x 323 + finetune 10 x 100
     assert per_method['casp'] == 2969
     assert per_method['baseline'] == 1000
-    assert sum(per_method.values()) < 11000
+    # the five methods; the self-training row adds round 2 and a finetune
+    assert sum(v for k, v in per_method.items() if k != 'casp-r2') < 11000
+    assert per_method['casp-r2'] == 3 * 323 + 1000
 
 
 def test_paired_rows_compare_with_the_baseline_of_the_same_seed():

@@ -18,7 +18,7 @@ from mmcasp.utils import register_all_modules
 from tests._helpers import REPO_ROOT
 
 CONFIG = osp.join(REPO_ROOT, 'configs', 'classifier',
-                  'image-cls_r18w16_gap_toy-12e_toy-labels.py')
+                  'image-cls_r18w16_gap_toy-30e_toy-labels.py')
 
 
 def _model(**kwargs):
@@ -50,7 +50,7 @@ def test_config_builds_the_classifier():
     weight, bias = model.cam_weights()
     assert weight.shape == (6, 128) and bias.shape == (6, )
     cfg = Config.fromfile(CONFIG)
-    assert cfg.train_cfg.max_epochs == 12
+    assert cfg.train_cfg.max_epochs == 30
     assert cfg.default_hooks.checkpoint.interval == 1
     assert 'val_cfg' not in cfg and 'val_dataloader' not in cfg
 

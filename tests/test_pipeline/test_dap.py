@@ -14,7 +14,7 @@ from mmcasp.pipeline import CaspPipeline, PipelineError
 from mmcasp.pipeline.stage_configs import with_data
 from tests.test_pipeline.test_casp import FAST, _casp
 
-CLASSIFIER = 'configs/classifier/image-cls_r18w16_gap_toy-12e_toy-labels.py'
+CLASSIFIER = 'configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py'
 FRCNN = 'configs/faster_rcnn/faster-rcnn_r18w16_fpn_toy-12e_toy.py'
 FRCNN_MS = 'configs/faster_rcnn/faster-rcnn_r18w16_fpn_ms-toy-12e_toy.py'
 PREDET_LABELS = 'configs/predet/predet_r18w16_fpn_toy-6e_toy-labels.py'
@@ -187,3 +187,17 @@ def test_dap_end_to_end(toy_root, tmp_path):
     assert 'transfer into two_stage' in log
     assert re.search(r'\| rpn_head +\| yes +\| 6 ', log), log[-3000:]
     assert re.search(r'\| roi_head +\| yes +\| 4 ', log), log[-3000:]
+
+
+def test_the_baseline_depends_on_the_classifier_it_starts_from(toy_root):
+    from mmcasp.pipeline import stage_settings
+    dap = _dap(toy_root)
+    assert stage_settings(dap)['baseline']['labeler'] == dap['labeler']
+    # without a classifier of its own (ImageNet default) or without the
+    # backbone init, the baseline is the labeler-free one (shared by all
+    # methods of a benchmark seed)
+    for labeler in (dict(type='cam'),
+                    dict(dap['labeler'],
+                         init_backbone=False), _casp(toy_root)['labeler']):
+        casp = dict(dap, labeler=labeler)
+        assert 'labeler' not in stage_settings(casp)['baseline']

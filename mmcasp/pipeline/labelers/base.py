@@ -71,6 +71,14 @@ class BaseLabeler(metaclass=ABCMeta):
         metrics, ...). Default: nothing to train."""
         return dict(wall_s=0.0)
 
+    @classmethod
+    def shapes_baseline(cls, settings: dict) -> bool:
+        """Whether, with these settings (the ``labeler`` dict without
+        ``type``), :meth:`stage_overrides` changes the baseline: the
+        baseline then depends on the labeler's settings (a changed labeler
+        retrains it). Default: no."""
+        return False
+
     def stage_overrides(self, pipeline, record: Optional[dict],
                         stage: str) -> dict:
         """Dotted config overrides the labeler asks of a later training

@@ -135,6 +135,14 @@ class CamLabeler(BaseLabeler):
             classifier_config=rec['config'],
             classifier_checkpoint=rec['checkpoint'])
 
+    @classmethod
+    def shapes_baseline(cls, settings: dict) -> bool:
+        """A classifier of one's own with ``init_backbone``: the baseline
+        starts from its backbone."""
+        init = settings.get('init_backbone',
+                            signature_settings(cls)['init_backbone'].default)
+        return bool(init and settings.get('classifier_config'))
+
     def stage_overrides(self, pipeline, record: Optional[dict],
                         stage: str) -> dict:
         """Step 3: the warmup's and the baseline's backbone from the

@@ -2,11 +2,11 @@
 # base channels + global average pooling + linear layer) trained with the
 # multi-label cross-entropy on image-level labels, whose class activation
 # maps the CAM labeler turns into boxes (DAP Step 2):
-#   python tools/train.py configs/classifier/image-cls_r18w16_gap_toy-12e_toy-labels.py
+#   python tools/train.py configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py
 #   python tools/cam_pseudo_label.py --images data/toy/annotations/unlabeled.json \
 #       --image-root data/toy/images/unlabeled --out cam_labels.json \
-#       --classifier-config configs/classifier/image-cls_r18w16_gap_toy-12e_toy-labels.py \
-#       --checkpoint work_dirs/image-cls_r18w16_gap_toy-12e_toy-labels/epoch_12.pth
+#       --classifier-config configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py \
+#       --checkpoint work_dirs/image-cls_r18w16_gap_toy-30e_toy-labels/epoch_30.pth
 # The images are the toy *unlabeled* split (an images-only json); their
 # image-level labels come from the toy generator's hidden ground truth of the
 # same images (instances_unlabeled.json, matched by file name), which plays
@@ -61,14 +61,18 @@ train_dataloader = dict(
         labels_file='annotations/instances_unlabeled.json',
         pipeline=train_pipeline))
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12)
+# AdamW: with SGD (lr 0.05, 12 epochs) the loss hardly left chance level
+# (1.80 -> 1.68; uniform guessing 1.79, the best possible on this data
+# about 0.84); AdamW at 2e-3 reached 0.94 in 29 of 40 epochs (2 CPU cores,
+# about 6 s an epoch)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=30)
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4),
+    optimizer=dict(type='AdamW', lr=0.002, weight_decay=0.05),
     clip_grad=dict(max_norm=10., norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=12, T_max=12)
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=30, T_max=30)
 ]
 # no val loop (the CAM boxes are what DAP evaluates); no
 # DetVisualizationHook: the classifier predicts no boxes

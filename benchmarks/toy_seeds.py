@@ -1,0 +1,85 @@
+# Copyright (c) mmcasp contributors. All rights reserved.
+"""Seed noise on the toy pipeline: the paired comparison of a method with
+its baseline over several seeds, on the generated toy data (cheap).
+
+    python benchmarks/toy_seeds.py [--config CONFIG] --seeds 0 1 2 3 4 \\
+        [--work-dir work_dirs/bench_toy_seeds]
+
+One toy dataset (the config's ``toy`` settings) is generated once and
+shared; each seed runs the whole pipeline of ``--config`` (default the CPU
+demo, CaSP) with ``casp.seed`` set, under ``<work-dir>/seed<S>/`` (every
+stage keeps its checkpoint). The training seed is what varies: data
+order, initialisation, augmentation. Results: ``<work-dir>/toy_seeds.md``
+(mean ± std per method over seeds) and ``toy_seeds_paired.md`` (per-seed
+differences to the baseline of the same seed, their mean ± std, 95 %
+t-interval and whether it excludes 0), with every number in
+``toy_seeds_runs.json``. Re-running skips finished seeds' stages.
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+HERE = osp.dirname(osp.abspath(__file__))
+sys.path.insert(0, osp.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from coco_mini import aggregate, paired_rows
+
+import mmcasp  # noqa: F401
+from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
+                             resolve_config, write_table)
+from mmcasp.utils import dump_json_atomic, load_config
+
+DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--config', default=DEFAULT)
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
+    p.add_argument('--work-dir', default='work_dirs/bench_toy_seeds')
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    work = osp.abspath(args.work_dir)
+    per_run, method = {}, None
+    for seed in args.seeds:
+        cfg = load_config(resolve_config(args.config))
+        apply_cfg_options(cfg, {'seed': seed})
+        # the toy data of the config, generated once for every seed
+        casp = prepare_casp(cfg, work)
+        pipe = CaspPipeline(
+            casp, osp.join(work, f'seed{seed}'), name=f'toy_s{seed}')
+        method = pipe.settings.method or pipe.labeler.method
+        out = pipe.run()
+        per_run[('baseline', seed)] = dict(stages=out, extra={}, gap={})
+        per_run[(method, seed)] = dict(stages=out, extra={}, gap={})
+        methods = ['baseline', method]
+        rows = aggregate(per_run, methods, args.seeds)
+        paired = paired_rows(per_run, methods, args.seeds)
+        write_table(rows, work, 'toy_seeds')
+        if paired:
+            write_table(paired, work, 'toy_seeds_paired')
+        dump_json_atomic(
+            json.loads(
+                json.dumps(
+                    dict(
+                        config=args.config,
+                        seeds=args.seeds,
+                        rows=rows,
+                        paired=paired,
+                        runs={
+                            f'{m}/seed{s}': v['stages']
+                            for (m, s), v in per_run.items() if m == method
+                        }),
+                    default=str)), osp.join(work, 'toy_seeds_runs.json'))
+    print(open(osp.join(work, 'toy_seeds.md')).read())
+    if osp.isfile(osp.join(work, 'toy_seeds_paired.md')):
+        print(open(osp.join(work, 'toy_seeds_paired.md')).read())
+
+
+if __name__ == '__main__':
+    main()
