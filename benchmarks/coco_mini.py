@@ -42,9 +42,13 @@ with evaluation (23 images/s), puts a seed at 7.6 minutes at 512 px; 384
 px has 56 % of the pixels, other stages add evaluations and start-ups, so
 we expect 6-8 minutes per seed, about 20 for 3 seeds (an estimate, not yet
 run as a whole; one seed fits in one 10-minute device call). ``cpu`` (192
-px, 64-channel FPN and heads, 3/1/3 epochs) shows that every method runs
-end to end on 2 CPU cores: its schedules are far too short for the numbers
-to compare methods (see docs/benchmarks.md).
+px, 64-channel FPN and heads, labeler/warmup/finetune 40/6/40 epochs,
+PreDet 2) is sized for 2 CPU cores: long enough for the baseline to train
+(after 36 epochs: AP50 0.026 on val, seed 0), short enough for baseline +
+CaSP to take an estimated 22 minutes per seed and all five methods about
+55 (from about 12 training images/s; docs/benchmarks.md has the measured
+times and what was traded). ``cpu_smoke`` (3/1/3 epochs) only
+shows that every method runs end to end: its models do not train.
 
 Without ``--combine``, results are rewritten after every (method, seed)
 run, so a killed benchmark keeps what finished; ``--combine`` merges the
@@ -100,7 +104,7 @@ PROFILES = dict(
         width=64,
         batch=4,
         workers=2,
-        epochs=dict(labeler=36, warmup=6, finetune=36, predet=2),
+        epochs=dict(labeler=40, warmup=6, finetune=40, predet=2),
         cam_scales=[192],
         predet_size=128),
     cpu_smoke=dict(
@@ -169,9 +173,7 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
         if 'mask_head' in m:
             m.mask_head.mask_feature_head.update(
                 in_channels=w, feat_channels=w // 2, num_stacked_convs=2)
-    # every epoch (a killed run resumes), the last kept (rescoring later)
-    cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=1)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
     os.makedirs(osp.dirname(dst), exist_ok=True)
     cfg.dump(dst)
     return dst

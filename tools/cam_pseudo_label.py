@@ -44,8 +44,10 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='output COCO json')
     parser.add_argument(
         '--classifier-config',
-        help='config with `classifier = dict(type=...)`; default: '
-        'EfficientNet-Lite0 with its ImageNet weights')
+        help='config with `classifier = dict(type=...)`, or a training '
+        'config whose model is a CAM classifier (e.g. ImageLevelClassifier, '
+        'configs/classifier/); default: EfficientNet-Lite0 with its '
+        'ImageNet weights')
     parser.add_argument('--checkpoint', help='classifier checkpoint')
     parser.add_argument(
         '--labels',
@@ -91,7 +93,8 @@ def main(argv=None):
     if args.labels:
         try:
             cats, image_labels = image_level_labels(
-                check_coco_file(args.labels, what='image-label file'))
+                check_coco_file(
+                    args.labels, annotations=False, what='image-label file'))
         except InputFileError as e:
             sys.exit(f'error: {e}')
         categories = [
@@ -128,7 +131,8 @@ def main(argv=None):
         classifier=args.classifier_config or 'EfficientNet-Lite0 ImageNet',
         checkpoint=args.checkpoint,
         labels=args.labels,
-        top_k=None if args.labels else args.top_k,
+        # with --labels: for the images the labels file does not list
+        top_k=args.top_k,
         scales=args.scales,
         flip=not args.no_flip,
         relu=args.relu,

@@ -5,6 +5,7 @@
 #   python tools/train.py configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py
 #   python tools/cam_pseudo_label.py --images data/toy/annotations/unlabeled.json \
 #       --image-root data/toy/images/unlabeled --out cam_labels.json \
+#       --labels data/toy/annotations/instances_unlabeled.json \
 #       --classifier-config configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py \
 #       --checkpoint work_dirs/image-cls_r18w16_gap_toy-30e_toy-labels/epoch_30.pth
 # The images are the toy *unlabeled* split (an images-only json); their

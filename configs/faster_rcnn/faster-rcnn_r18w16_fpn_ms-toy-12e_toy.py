@@ -4,7 +4,7 @@
 # images (about 400 px): from a quarter to 1.6x their size. The toy images
 # are 128 px, so the set here is (64, 96, 128, 192), the same span of
 # relative sizes without the 5x upsampling of 640 px, which a CPU cannot
-# afford; faster-rcnn_r50_fpn_dap-ms_coco.py has the paper's set.
+# afford; faster-rcnn_r50_fpn_dap-ms-1x_coco.py has the paper's set.
 _base_ = './faster-rcnn_r18w16_fpn_toy-12e_toy.py'
 
 train_pipeline = [

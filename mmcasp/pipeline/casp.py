@@ -26,6 +26,7 @@ from mmengine.dist import barrier, broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
+from mmcasp.datasets import image_level_labels
 from mmcasp.datasets.mask_loading import drops_rle_masks, rle_mask_problems
 from mmcasp.pseudo_labels import collect_images, dump_json_atomic
 from mmcasp.registry import LABELERS
@@ -187,8 +188,13 @@ class CaspPipeline:
             json.dumps(stage_settings(self.raw)[stage], default=str))
         configs = {}
         for sub in settings.values():
-            path = sub.get('config') if isinstance(sub, dict) else None
-            if path:
+            if not isinstance(sub, dict):
+                continue
+            # 'config', and a labeler's other configs ('classifier_config')
+            for key, path in sub.items():
+                if not (key == 'config' or key.endswith('_config')) or \
+                        not isinstance(path, str):
+                    continue
                 if path not in self._digests:
                     self._digests[path] = config_digest(resolve_config(path))
                 configs[path] = self._digests[path]
@@ -298,10 +304,12 @@ class CaspPipeline:
                     "pip install tensorboard (or mmcasp[tensorboard])")
         if not problems:
             try:
-                collect_images(self.settings.data.unlabeled.ann,
-                               self.settings.data.unlabeled.img)
+                entries = collect_images(self.settings.data.unlabeled.ann,
+                                         self.settings.data.unlabeled.img)[0]
             except ValueError as e:
                 problems.append(f'data.unlabeled: {e}')
+            else:
+                problems += self._image_label_matches(entries)
         if problems:
             raise PipelineError('the pipeline cannot start:\n  - ' +
                                 '\n  - '.join(problems))
@@ -322,10 +330,36 @@ class CaspPipeline:
                 f'data.unlabeled.image_labels: {path} does not exist'
             ]
         try:
-            check_coco_file(path, what='image-label file')
+            # image-level labels: annotations need no box
+            image_level_labels(
+                check_coco_file(
+                    path, annotations=False, what='image-label file'))
         except InputFileError as e:
             problems.append(f'data.unlabeled.image_labels: {e}')
         return problems
+
+    def _image_label_matches(self, entries: Sequence[dict]) -> List[str]:
+        """The unlabeled images the image-label file names (by file name):
+        none is a mistake (e.g. other folder prefixes), logged otherwise."""
+        path = self.split('unlabeled').get('image_labels')
+        if not path:
+            return []
+        _, labels = image_level_labels(load_json(path, 'image-label file'))
+        found = sum(e['file_name'] in labels for e in entries)
+        if not found:
+            return [
+                f'data.unlabeled.image_labels: none of its {len(labels)} '
+                f'file names is one of the {len(entries)} unlabeled images '
+                f'(e.g. {next(iter(labels), None)!r} vs '
+                f"{entries[0]['file_name'] if entries else None!r}); file "
+                'names are matched as the image source lists them, '
+                'relative to data.unlabeled.img'
+            ]
+        print_log(
+            f'[casp] data.unlabeled.image_labels: {found} of '
+            f'{len(entries)} unlabeled images have image-level labels',
+            logger='current')
+        return []
 
     def _schedule_problems(self) -> List[str]:
         """Stages whose ``epochs`` their schedulers cannot be rescaled
@@ -424,13 +458,13 @@ class CaspPipeline:
         :func:`~mmcasp.pipeline.stage_configs.build_stage_config`);
         ``pretrain``: a labeler or warmup stage, validated on what
         ``pretrain_on`` names (entities: AP^e). The labeler's
-        :meth:`~BaseLabeler.stage_overrides` come before the stage's own
-        ``cfg_options``."""
-        cfg_options = dict(stage_settings.cfg_options)
+        :meth:`~BaseLabeler.stage_overrides` are set before the stage's own
+        ``cfg_options`` are merged."""
+        values = {}
         if stage != 'labeler':
-            cfg_options = dict(
-                self.labeler.stage_overrides(self, self.records.get('labeler'),
-                                             stage), **cfg_options)
+            values = self.labeler.stage_overrides(self,
+                                                  self.records.get('labeler'),
+                                                  stage)
         entities = pretrain and self.on_entities
         return build_stage_config(
             self.load_stage_config(stage_settings.config),
@@ -444,7 +478,8 @@ class CaspPipeline:
             seed=self.settings.seed,
             launcher=self.launcher,
             vis_backends=self.vis_backends,
-            cfg_options=cfg_options)
+            cfg_options=stage_settings.cfg_options,
+            values=values)
 
     def train(self, stage: str, cfg: Config) -> dict:
         """Train (or resume) ``cfg``, test it if it has a test loop, and
@@ -511,7 +546,8 @@ class CaspPipeline:
             out,
             root,
             drop_empty=drop_empty,
-            show_progress=show_progress)
+            show_progress=show_progress,
+            split=split)
         return _from_rank0(stats)  # statistics exist on rank 0 only
 
     def run_pseudo(self, round_: int = 1) -> dict:

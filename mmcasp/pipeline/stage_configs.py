@@ -20,9 +20,9 @@ from .errors import PipelineError
 
 __all__ = [
     'resolve_config', 'predicts_masks', 'is_panoptic', 'innermost_dataset',
-    'loads_masks', 'is_self_supervised', 'trains_on_image_labels',
-    'evaluators', 'with_data', 'with_evaluation', 'with_epochs',
-    'with_runtime', 'with_overrides', 'with_transfer_init',
+    'loads_masks', 'is_self_supervised', 'train_classes',
+    'trains_on_image_labels', 'evaluators', 'with_data', 'with_evaluation',
+    'with_epochs', 'with_runtime', 'with_overrides', 'with_transfer_init',
     'build_stage_config', 'eval_config'
 ]
 
@@ -72,6 +72,19 @@ def is_self_supervised(cfg: Config) -> bool:
         cfg.train_dataloader).get('type') == 'ImageDataset'
 
 
+def train_classes(cfg: Config) -> Optional[tuple]:
+    """The class names a stage config trains on: its training dataset's
+    ``metainfo.classes``, else its dataset type's (mmdet's
+    ``CocoDataset``: the 80 COCO classes); ``None`` if neither says."""
+    ds = innermost_dataset(cfg.train_dataloader)
+    classes = (ds.get('metainfo') or {}).get('classes')
+    if classes is None:
+        from mmcasp.registry import DATASETS
+        dataset = DATASETS.get(ds.get('type', ''))
+        classes = getattr(dataset, 'METAINFO', {}).get('classes')
+    return tuple(classes) if classes else None
+
+
 def trains_on_image_labels(cfg: Config) -> bool:
     """Whether a stage config learns from image-level labels (an
     ``ImageDataset`` with ``with_labels``: PreDet's classification loss,
@@ -88,7 +101,8 @@ def _set_split(loader: ConfigDict, split: dict) -> None:
     if split.get('seg') is not None:
         ds['data_prefix']['seg'] = osp.abspath(split['seg']) + os.sep
     if ds.get('type') == 'ImageDataset' and ds.get('with_labels'):
-        # the split's image-level labels (None: those of ann_file itself)
+        # the split's image-level labels (None: those of ann_file itself);
+        # the test of trains_on_image_labels, on the loader's dataset
         ds['labels_file'] = split.get('image_labels')
 
 
@@ -231,6 +245,21 @@ def with_overrides(cfg: Config, cfg_options: Dict[str, object]) -> Config:
     return cfg
 
 
+def with_values(cfg: Config, values: Dict[str, object]) -> Config:
+    """Set dotted keys to ``values``, replacing what is there (no merge
+    with the config's own dict or ``None``; missing parents are made)."""
+    cfg = copy.deepcopy(cfg)
+    for key, value in (values or {}).items():
+        *parents, last = key.split('.')
+        node = cfg
+        for part in parents:
+            if node.get(part) is None:
+                node[part] = dict()
+            node = node[part]
+        node[last] = copy.deepcopy(value)
+    return cfg
+
+
 def with_transfer_init(cfg: Config,
                        checkpoint: Optional[str],
                        parts: Sequence[str] = ('backbone', 'neck', 'head'),
@@ -264,13 +293,17 @@ def build_stage_config(cfg: Config,
                        launcher: str = 'none',
                        vis_backends: Optional[Sequence[dict]] = None,
                        cfg_options: Optional[dict] = None,
-                       entities: bool = False) -> Config:
+                       entities: bool = False,
+                       values: Optional[dict] = None) -> Config:
     """All steps, in the order that matters: the overrides come last.
-    ``entities``: ``train`` and ``val`` are entity files, scored as AP^e."""
+    ``entities``: ``train`` and ``val`` are entity files, scored as AP^e.
+    ``values``: dotted keys the pipeline sets (:func:`with_values`, e.g. a
+    labeler's backbone init), before the user's ``cfg_options``."""
     cfg = with_data(cfg, train, val, class_specific)
     cfg = with_evaluation(cfg, val, class_specific, entities)
     cfg = with_epochs(cfg, epochs)
     cfg = with_runtime(cfg, work_dir, name, seed, launcher, vis_backends)
+    cfg = with_values(cfg, values or {})
     return with_overrides(cfg, cfg_options or {})
 
 

@@ -74,9 +74,18 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     }
     out['baseline'] = dict(
         data=casp['data'], finetune=ft, seed=casp.get('seed'))
-    if _labeler_shapes_baseline(casp.get('labeler') or {}):
-        # e.g. DAP's baseline starts from the labeler's classifier
-        out['baseline']['labeler'] = casp['labeler']
+    labeler = casp.get('labeler') or {}
+    cls = _labeler_class(labeler)
+    if cls is not None:
+        # what the labeler stage trains depends on (DAP's classifier: not
+        # on the CAM rules); what labels depend on: every rule, defaults
+        # resolved (a changed default is a changed setting)
+        out['labeler']['labeler'] = cls.training_settings(labeler)
+        for stage in ('pseudo', 'warmup', 'finetune'):
+            out[stage]['labeler'] = cls.resolved_settings(labeler)
+        if cls.shapes_baseline(labeler):
+            # e.g. DAP's baseline starts from the labeler's classifier
+            out['baseline']['labeler'] = cls.training_settings(labeler)
     if casp.get('pretrain_on', 'objects') != 'objects':
         # only when not the default: the digests of older runs hold
         for stage in ('labeler', 'pseudo', 'warmup', 'finetune'):
@@ -90,14 +99,12 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     return out
 
 
-def _labeler_shapes_baseline(labeler: dict) -> bool:
-    """Whether the registered labeler ``labeler`` names changes the
-    baseline's config (:meth:`BaseLabeler.shapes_baseline`)."""
+def _labeler_class(labeler: dict):
+    """The registered labeler class a ``labeler`` dict names, or ``None``
+    (an unknown type is reported by the pipeline's checks)."""
     from mmcasp.registry import LABELERS
     from .settings import DEFAULT_LABELER
-    settings = dict(labeler)
-    cls = LABELERS.get(settings.pop('type', DEFAULT_LABELER))
-    return cls is not None and cls.shapes_baseline(settings)
+    return LABELERS.get(labeler.get('type', DEFAULT_LABELER))
 
 
 def stage_keys(casp: dict) -> Dict[str, str]:

@@ -34,6 +34,20 @@ def _dap(toy_root, **labeler):
     return casp
 
 
+def _classifier_checkpoint(tmp_path):
+    """An (untrained) toy classifier saved as a Runner checkpoint would
+    be."""
+    import torch
+
+    from mmcasp.utils.build import build_model
+    torch.manual_seed(0)
+    model = build_model(
+        Config.fromfile(CLASSIFIER).model, 'mmcasp', init_weights=False)
+    ckpt = str(tmp_path / 'cls.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    return ckpt
+
+
 def _problems(casp, tmp_path):
     with pytest.raises(PipelineError) as e:
         CaspPipeline(casp, str(tmp_path / 'w')).validate()
@@ -71,12 +85,9 @@ def test_backbone_from_the_classifier_for_warmup_and_baseline(
     # before the labeler stage the classifier does not exist yet
     with pytest.raises(PipelineError, match='run the labeler stage first'):
         pipe.labeler.stage_overrides(pipe, None, 'warmup')
-    rec = dict(classifier_checkpoint='/ckpt/cls.pth')
-    init = dict(
-        _delete_=True,
-        type='Pretrained',
-        checkpoint='/ckpt/cls.pth',
-        prefix='backbone.')
+    ckpt = _classifier_checkpoint(tmp_path)
+    rec = dict(classifier_checkpoint=ckpt)
+    init = dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
     for stage in ('warmup', 'baseline'):
         assert pipe.labeler.stage_overrides(pipe, rec, stage) == {
             'model.backbone.init_cfg': init
@@ -97,17 +108,18 @@ def test_backbone_from_the_classifier_for_warmup_and_baseline(
 
 def test_the_baseline_config_carries_the_backbone_init(toy_root, tmp_path):
     pipe = CaspPipeline(_dap(toy_root), str(tmp_path / 'w'))
+    ckpt = _classifier_checkpoint(tmp_path)
     pipe.records.write(
         'labeler',
         dict(
             classifier_config=CLASSIFIER,
-            classifier_checkpoint='/ckpt/cls.pth',
+            classifier_checkpoint=ckpt,
             wall_s=0.0))
     cfg = pipe.stage_config('baseline',
                             pipe.settings.baseline or pipe.settings.finetune,
                             pipe.split('labeled'), True)
     assert cfg.model.backbone.init_cfg.to_dict() == dict(
-        type='Pretrained', checkpoint='/ckpt/cls.pth', prefix='backbone.')
+        type='Pretrained', checkpoint=ckpt, prefix='backbone.')
 
 
 def test_image_labels_reach_an_image_level_dataset(toy_root):
@@ -192,7 +204,8 @@ def test_dap_end_to_end(toy_root, tmp_path):
 def test_the_baseline_depends_on_the_classifier_it_starts_from(toy_root):
     from mmcasp.pipeline import stage_settings
     dap = _dap(toy_root)
-    assert stage_settings(dap)['baseline']['labeler'] == dap['labeler']
+    assert stage_settings(dap)['baseline']['labeler'] == dict(
+        type='cam', classifier_config=CLASSIFIER)
     # without a classifier of its own (ImageNet default) or without the
     # backbone init, the baseline is the labeler-free one (shared by all
     # methods of a benchmark seed)
@@ -201,3 +214,84 @@ def test_the_baseline_depends_on_the_classifier_it_starts_from(toy_root):
                          init_backbone=False), _casp(toy_root)['labeler']):
         casp = dict(dap, labeler=labeler)
         assert 'labeler' not in stage_settings(casp)['baseline']
+
+
+def _weak_labels(toy_root, tmp_path, rename=lambda name: name):
+    """The toy unlabeled split's labels as a real weak-label file: image
+    ids and categories only, no boxes."""
+    full = json.load(
+        open(osp.join(toy_root, 'annotations', 'instances_unlabeled.json')))
+    weak = dict(
+        images=[
+            dict(i, file_name=rename(i['file_name'])) for i in full['images']
+        ],
+        categories=full['categories'],
+        annotations=[
+            dict(
+                id=a['id'],
+                image_id=a['image_id'],
+                category_id=a['category_id']) for a in full['annotations']
+        ])
+    path = tmp_path / 'weak.json'
+    path.write_text(json.dumps(weak))
+    return str(path)
+
+
+def test_image_labels_need_no_boxes_but_matching_file_names(
+        toy_root, tmp_path):
+    casp = _dap(toy_root)
+    casp['data']['unlabeled']['image_labels'] = _weak_labels(
+        toy_root, tmp_path)
+    CaspPipeline(casp, str(tmp_path / 'w')).validate()
+    # other folder prefixes: no image has a label, said before training
+    casp['data']['unlabeled']['image_labels'] = _weak_labels(
+        toy_root, tmp_path, lambda n: 'train2017/' + n)
+    assert 'none of its 8 file names is one of the 8 unlabeled images' in \
+        _problems(casp, tmp_path)
+
+
+def test_cam_rules_are_not_what_the_classifier_depends_on(toy_root):
+    from mmcasp.pipeline import stage_settings
+    a = _dap(toy_root)
+    b = _dap(toy_root, thresholds=[0.3])
+    sa, sb = stage_settings(a), stage_settings(b)
+    # tuning tau reuses the trained classifier and the CLS baseline ...
+    assert sa['labeler'] == sb['labeler']
+    assert sa['baseline'] == sb['baseline']
+    # ... and relabels
+    assert sa['pseudo'] != sb['pseudo']
+    # the rules' defaults are part of the settings: runs made when a
+    # default was another value are not taken for runs made with this one
+    assert sa['pseudo']['labeler']['relu'] is False
+    assert sa['pseudo']['labeler']['thresholds'] == (0.2, 0.3, 0.4, 0.5)
+
+
+def test_the_classifier_backbone_must_fit_the_detector_s(toy_root, tmp_path):
+    """mmengine's Pretrained init loads non-strictly: a classifier whose
+    backbone is not the detector's would leave it random, silently."""
+    from mmcasp.pipeline.labelers.cam_labeler import backbone_mismatch
+    ckpt = _classifier_checkpoint(tmp_path)
+    assert backbone_mismatch(ckpt, Config.fromfile(FRCNN_MS)) == []
+    effl0 = Config.fromfile(
+        'configs/condinst/condinst-ca_effl0_fpn_toy-12e_toy-objects.py')
+    problems = backbone_mismatch(ckpt, effl0)
+    assert len(problems) == 1 and problems[0].startswith('none of the')
+    # the pipeline stops before the warmup trains from a random backbone
+    casp = _dap(toy_root)
+    casp['warmup']['config'] = \
+        'configs/condinst/condinst-ca_effl0_fpn_toy-12e_toy-objects.py'
+    pipe = CaspPipeline(casp, str(tmp_path / 'w'))
+    with pytest.raises(PipelineError, match='does not fit the warmup'):
+        pipe.labeler.stage_overrides(pipe, dict(classifier_checkpoint=ckpt),
+                                     'warmup')
+
+
+def test_class_specific_boxes_need_a_warmup_with_those_classes(
+        toy_root, tmp_path):
+    casp = _dap(toy_root)
+    # the 80 COCO classes of mmdet's CocoDataset are not the toy's six
+    casp['warmup']['config'] = \
+        'configs/faster_rcnn/faster-rcnn_r50_fpn_dap-ms-1x_coco.py'
+    msg = _problems(casp, tmp_path)
+    assert "warmup.config: it trains on the classes ['person'" in msg
+    assert "data.unlabeled.image_labels ['disk', 'ring'" in msg

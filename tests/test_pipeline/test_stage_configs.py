@@ -114,3 +114,15 @@ def test_transfer_init_and_eval_config():
     assert ev.load_from == '/w/f.pth' and ev.resume is False
     assert 'init_cfg' not in ev.model
     assert ev.test_dataloader.dataset.ann_file == '/d/train.json'
+
+
+def test_with_values_replaces_whatever_is_there():
+    from mmcasp.pipeline.stage_configs import with_values
+    init = dict(type='Pretrained', checkpoint='c.pth', prefix='backbone.')
+    for backbone in (dict(type='ResNet'), dict(type='ResNet', init_cfg=None),
+                     dict(type='ResNet', init_cfg=dict(type='Kaiming'))):
+        cfg = with_values(
+            Config(dict(model=dict(backbone=backbone))),
+            {'model.backbone.init_cfg': init})
+        assert cfg.model.backbone.init_cfg.to_dict() == init
+        assert cfg.model.backbone.type == 'ResNet'

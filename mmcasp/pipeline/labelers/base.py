@@ -73,18 +73,32 @@ class BaseLabeler(metaclass=ABCMeta):
 
     @classmethod
     def shapes_baseline(cls, settings: dict) -> bool:
-        """Whether, with these settings (the ``labeler`` dict without
-        ``type``), :meth:`stage_overrides` changes the baseline: the
-        baseline then depends on the labeler's settings (a changed labeler
-        retrains it). Default: no."""
+        """Whether, with these settings (the ``labeler`` dict),
+        :meth:`stage_overrides` changes the baseline: the baseline then
+        depends on :meth:`training_settings` (a changed labeler retrains
+        it). Default: no."""
         return False
+
+    @classmethod
+    def training_settings(cls, settings: dict) -> dict:
+        """The part of the ``labeler`` dict the ``labeler`` stage's result
+        depends on (a change retrains it). Default: all of it."""
+        return settings
+
+    @classmethod
+    def resolved_settings(cls, settings: dict) -> dict:
+        """The ``labeler`` dict the pseudo labels depend on, for the
+        stale-settings check. Default: as given (so that the digests of
+        earlier runs hold)."""
+        return settings
 
     def stage_overrides(self, pipeline, record: Optional[dict],
                         stage: str) -> dict:
-        """Dotted config overrides the labeler asks of a later training
+        """Dotted config keys the labeler sets in a later training
         ``stage`` (``'warmup'``, ``'warmup_round2'``, ``'finetune'``,
-        ``'baseline'``), e.g. DAP's backbone initialised from its
-        classifier; the stage's own ``cfg_options`` still win. ``record``
+        ``'baseline'``), replacing the config's value (not merged), e.g.
+        DAP's backbone initialised from its classifier; the stage's own
+        ``cfg_options`` still win. ``record``
         is the labeler stage's (``None`` if it has not run: raise a
         :class:`PipelineError` if the stage needs it). Default: none."""
         return {}
@@ -111,6 +125,12 @@ class BaseLabeler(metaclass=ABCMeta):
         ``labeler`` stage ``record``."""
         raise PipelineError(f'{type(self).__name__} makes no pseudo labels')
 
+    def split_predictor(self, pipeline, record: dict, split: str):
+        """The predictor for the images of data split ``split``
+        (``'unlabeled'``, or e.g. ``'val'`` to score the labels against
+        ground truth). Default: :meth:`predictor`, whatever the split."""
+        return self.predictor(pipeline, record)
+
     def categories(self, pipeline, predictor) -> Optional[List[dict]]:
         """The output file's categories (``None``: one ``object``)."""
         return None
@@ -126,12 +146,13 @@ class BaseLabeler(metaclass=ABCMeta):
               out: str,
               image_root: str,
               drop_empty: bool = True,
-              show_progress: bool = True) -> Optional[dict]:
+              show_progress: bool = True,
+              split: str = 'unlabeled') -> Optional[dict]:
         """Label ``entries`` (from
-        :func:`~mmcasp.datasets.collect_images`) into the COCO file
-        ``out``; returns the statistics (on rank 0)."""
+        :func:`~mmcasp.datasets.collect_images`) of data split ``split``
+        into the COCO file ``out``; returns the statistics (on rank 0)."""
         from mmcasp.pseudo_labels import run_pseudo_labeling
-        predictor = self.predictor(pipeline, record)
+        predictor = self.split_predictor(pipeline, record, split)
         categories = self.categories(pipeline, predictor)
         info = dict(
             self.info(pipeline, record), image_root=osp.abspath(image_root))

@@ -9,10 +9,42 @@ from ..errors import PipelineError
 from ..settings import StageSettings, signature_settings
 from .base import BaseLabeler
 
-__all__ = ['CamLabeler']
+__all__ = ['CamLabeler', 'backbone_mismatch']
 
 #: CamPredictor arguments the pipeline decides, not the user
 _FIXED = ('classifier', 'image_labels', 'class_agnostic', 'category_ids')
+
+
+def backbone_mismatch(checkpoint: str, cfg) -> List[str]:
+    """What keeps a classifier checkpoint's ``backbone.*`` weights from
+    loading into the backbone of ``cfg``'s model (mmengine's
+    ``Pretrained`` init loads non-strictly: a mismatch would leave the
+    backbone at random, with a log line only). At most five problems."""
+    from mmcasp.utils import safe_torch_load
+    from mmcasp.utils.build import build_model
+    state = safe_torch_load(checkpoint, 'cpu')
+    state = state.get('state_dict', state)
+    src = {
+        k[len('backbone.'):]: v
+        for k, v in state.items() if k.startswith('backbone.')
+    }
+    backbone = dict(cfg.model.backbone)
+    backbone.pop('init_cfg', None)
+    backbone.pop('pretrained', None)  # nothing is loaded to check keys
+    dst = build_model(
+        backbone, cfg.get('default_scope', 'mmdet'),
+        init_weights=False).state_dict()
+    problems = [f'{k} missing' for k in dst if k not in src]
+    problems += [
+        f'{k}: {tuple(src[k].shape)} vs {tuple(v.shape)}'
+        for k, v in dst.items() if k in src and src[k].shape != v.shape
+    ]
+    if problems and len(problems) == len(dst):
+        return [
+            f'none of the {len(dst)} backbone weights matches '
+            f'(e.g. {problems[0]})'
+        ]
+    return problems[:5]
 
 
 @LABELERS.register_module('cam')
@@ -108,6 +140,8 @@ class CamLabeler(BaseLabeler):
                 'pseudo.class_specific: class-specific CAM boxes need '
                 'data.unlabeled.image_labels (a COCO file whose categories, '
                 "sorted by id, name the classifier's classes)")
+        if pipeline.settings.pseudo.class_specific and labels:
+            problems += self._class_problems(pipeline)
         if self.trains_classifier(pipeline) and not labels:
             problems.append(
                 f'labeler.classifier_config: {self.classifier_config} is '
@@ -115,6 +149,30 @@ class CamLabeler(BaseLabeler):
                 'which needs image-level labels: set '
                 'data.unlabeled.image_labels')
         return problems
+
+    def _class_problems(self, pipeline) -> List[str]:
+        """Class-specific boxes carry the image-label file's categories:
+        the warmup must train on those classes (mmdet's CocoDataset drops
+        annotations of other categories without a word)."""
+        from mmcasp.datasets import image_level_labels
+        from mmcasp.utils import InputFileError, load_json
+        from ..stage_configs import train_classes
+        path = pipeline.settings.data.unlabeled.image_labels
+        warmup = pipeline.settings.warmup.config
+        try:
+            cats, _ = image_level_labels(load_json(path, 'image-label file'))
+            classes = train_classes(pipeline.load_stage_config(warmup))
+        except (InputFileError, PipelineError):
+            return []  # reported by the checks of those files
+        names = tuple(c['name'] for c in cats)
+        if classes is not None and classes != names:
+            return [
+                f'warmup.config: it trains on the classes {list(classes)}, '
+                f'but the class-specific CAM boxes carry the categories of '
+                f'data.unlabeled.image_labels {list(names)}; give the '
+                'warmup those classes (metainfo and num_classes)'
+            ]
+        return []
 
     def run(self, pipeline) -> dict:
         if not self.trains_classifier(pipeline):
@@ -139,9 +197,36 @@ class CamLabeler(BaseLabeler):
     def shapes_baseline(cls, settings: dict) -> bool:
         """A classifier of one's own with ``init_backbone``: the baseline
         starts from its backbone."""
-        init = settings.get('init_backbone',
-                            signature_settings(cls)['init_backbone'].default)
+        init = cls.resolved_settings(settings)['init_backbone']
         return bool(init and settings.get('classifier_config'))
+
+    #: the settings of Step 1 (the classifier), see training_settings
+    CLASSIFIER_SETTINGS = ('type', 'classifier_config',
+                           'classifier_checkpoint', 'classifier_epochs',
+                           'classifier_cfg_options')
+
+    @classmethod
+    def training_settings(cls, settings: dict) -> dict:
+        """The classifier's settings: tuning the CAM rules (τ, scales,
+        ...) reuses the trained classifier."""
+        return {
+            k: v
+            for k, v in settings.items() if k in cls.CLASSIFIER_SETTINGS
+        }
+
+    @classmethod
+    def resolved_settings(cls, settings: dict) -> dict:
+        """The CAM rules with their defaults filled in (from the
+        signatures): runs made before a default changed (``relu`` after
+        0.1.0) are not reused as if made with the new one."""
+        defaults = {
+            k: p.default
+            for k, p in {
+                **signature_settings(CamPredictor),
+                **signature_settings(cls)
+            }.items() if k not in _FIXED and p.default is not p.empty
+        }
+        return dict(defaults, **settings)
 
     def stage_overrides(self, pipeline, record: Optional[dict],
                         stage: str) -> dict:
@@ -159,13 +244,20 @@ class CamLabeler(BaseLabeler):
         ckpt = record.get('classifier_checkpoint')
         if not ckpt:
             return {}
+        settings = pipeline.settings
+        target = settings.warmup if stage == 'warmup' else (
+            settings.baseline or settings.finetune)
+        problems = backbone_mismatch(ckpt,
+                                     pipeline.load_stage_config(target.config))
+        if problems:
+            raise PipelineError(
+                f'labeler.init_backbone: the classifier\'s backbone '
+                f'({ckpt}) does not fit the {stage} config\'s '
+                f'({target.config}): ' + '; '.join(problems) +
+                '; give both the same backbone, or init_backbone=False')
         return {
             'model.backbone.init_cfg':
-            dict(
-                _delete_=True,  # replaces the config's own init
-                type='Pretrained',
-                checkpoint=ckpt,
-                prefix='backbone.')
+            dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
         }
 
     def _image_labels(self, pipeline):
@@ -183,8 +275,16 @@ class CamLabeler(BaseLabeler):
         return self._labels[1]
 
     def predictor(self, pipeline, record: dict):
+        return self.split_predictor(pipeline, record, 'unlabeled')
+
+    def split_predictor(self, pipeline, record: dict, split: str):
+        """The image labels are the unlabeled split's: another split (e.g.
+        val, scored against its ground truth) gets the ``top_k`` predicted
+        classes, even where a file name is the same."""
         from mmcasp.apis import build_cam_predictor
         cats, labels = self._image_labels(pipeline)
+        if split != 'unlabeled':
+            labels = None
         class_specific = pipeline.settings.pseudo.class_specific
         predictor = build_cam_predictor(
             record.get('classifier_config'),
