@@ -389,14 +389,19 @@ def load_runs(paths) -> tuple:
     Raises:
         ValueError: the files come from different profiles.
     """
-    profile, per_run = None, {}
+    profile, settings, per_run = None, None, {}
     for path in paths:
         with open(path) as f:
             saved = json.load(f)
         if profile not in (None, saved['profile']):
             raise ValueError(f'{path} is a {saved["profile"]!r} run, '
                              f'the others are {profile!r}: not comparable')
-        profile = saved['profile']
+        if settings not in (None, saved.get('settings')):
+            # the same name, other settings (a profile changed since)
+            raise ValueError(f'{path} ran the {profile!r} profile with other '
+                             f'settings ({saved.get("settings")} vs '
+                             f'{settings}): not comparable')
+        profile, settings = saved['profile'], saved.get('settings')
         for key, run in saved['runs'].items():
             method, seed = key.rsplit('/seed', 1)
             per_run[(method, int(seed))] = run

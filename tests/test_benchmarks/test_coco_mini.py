@@ -171,6 +171,13 @@ def test_combine_refuses_different_profiles(tmp_path):
     bench.save_runs(b, 'cpu', [1], {('casp', 1): _saved_run(0.1)}, [])
     with pytest.raises(ValueError, match='not comparable'):
         bench.load_runs([a, b])
+    # the same profile name with other settings (the profile changed)
+    bench.save_runs(b, 'gpu', [1], {('casp', 1): _saved_run(0.1)}, [])
+    saved = json.load(open(b))
+    saved['settings']['epochs']['finetune'] = 3
+    json.dump(saved, open(b, 'w'))
+    with pytest.raises(ValueError, match='other settings'):
+        bench.load_runs([a, b])
 
 
 def test_training_images_sizes_the_profiles():
