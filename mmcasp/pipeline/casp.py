@@ -613,9 +613,10 @@ class CaspPipeline:
                        self._finetune_cfg('finetune', warmup['checkpoint'])))
 
     def run_baseline(self) -> dict:
-        return self.records.write(
-            'baseline',
-            self.train('baseline', self._finetune_cfg('baseline', None)))
+        rec = self.train('baseline', self._finetune_cfg('baseline', None))
+        if type(self.labeler).shapes_baseline(self.settings.labeler):
+            rec['init'] = "the labeler's backbone"  # DAP: the classifier's
+        return self.records.write('baseline', rec)
 
     # -------------------------------------------------------- evaluation
     def _scored_targets(self) -> Dict[str, str]:

@@ -53,9 +53,11 @@ def results_rows(results: Dict[str, Optional[dict]],
     labeler = results.get('labeler') or {}
     # records written before labelers described themselves
     method = method or labeler.get('method', 'CaSP')
+    # what the baseline starts from (DAP's: the labeler's classifier)
+    init = (results.get('baseline') or {}).get('init', 'plain init')
     names = {
         'labeler': labeler.get('description', 'labeler'),
-        'baseline': 'baseline (plain init)',
+        'baseline': f'baseline ({init})',
         'finetune': f'{method} (warmup -> finetune)'
     }
     pseudo_recs = {s: r for s, r in results.items() if s.startswith('pseudo')}

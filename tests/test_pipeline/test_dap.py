@@ -295,3 +295,15 @@ def test_class_specific_boxes_need_a_warmup_with_those_classes(
     msg = _problems(casp, tmp_path)
     assert "warmup.config: it trains on the classes ['person'" in msg
     assert "data.unlabeled.image_labels ['disk', 'ring'" in msg
+
+
+def test_the_report_says_what_the_baseline_starts_from():
+    from mmcasp.pipeline import results_rows
+    rec = dict(metrics={'coco/bbox_mAP': 0.1}, wall_s=1.0)
+    names = [
+        r['method'] for r in results_rows(
+            dict(baseline=dict(rec, init="the labeler's backbone")), {})
+    ]
+    assert names == ["baseline (the labeler's backbone)"]
+    assert [r['method'] for r in results_rows(dict(baseline=rec), {})
+            ] == ['baseline (plain init)']
