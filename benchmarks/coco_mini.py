@@ -85,7 +85,11 @@ METHOD_CONFIGS = {
     'dap': 'configs/casp/dap-ca_effl0_fpn_3-10e_coco-mini.py',
     'predet': 'configs/casp/predet_effl0_fpn_2-10e_coco-mini.py',
     'casp-r2': 'configs/casp/casp-r2_effl0_fpn_10-3-10e_coco-mini.py',
+    'predet-labels': 'configs/casp/predet-labels_effl0_fpn_2-10e_coco-mini.py',
 }
+#: Methods that need image-level labels of the unlabeled images
+#: (``--image-labels``); run by default only when they are given.
+NEEDS_IMAGE_LABELS = ('predet-labels', )
 #: Stages a method takes from another method of the same seed (the same
 #: settings, so the same results): the self-training run continues CaSP's.
 SHARED_STAGES = {'casp-r2': ('casp', ('labeler', 'pseudo', 'warmup'))}
@@ -179,13 +183,19 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
     return dst
 
 
-def method_casp(method: str, profile: dict, data_root: str, work: str,
-                seed: int) -> dict:
+def method_casp(method: str,
+                profile: dict,
+                data_root: str,
+                work: str,
+                seed: int,
+                image_labels: str = None) -> dict:
     """The pipeline settings of one method: its config under
     ``configs/casp/`` (:data:`METHOD_CONFIGS`) with every stage config
     scaled to the profile (written under ``<work>/configs``), the profile's
     epochs (a stage that pretrains on images alone, PreDet, takes
-    ``epochs['predet']``), batch and workers, and ``seed``."""
+    ``epochs['predet']``), batch and workers, and ``seed``;
+    ``image_labels``: the unlabeled images' image-level labels (a COCO
+    file), for the methods that learn from them."""
     cfg = load_config(resolve_config(METHOD_CONFIGS[method]))
     ep = profile['epochs']
     options = {
@@ -204,6 +214,11 @@ def method_casp(method: str, profile: dict, data_root: str, work: str,
             load_config(src)) else ep[stage]
     if 'scales' in cfg.casp.labeler:  # a CAM labeler's input sizes
         options['labeler.scales'] = profile['cam_scales']
+    if method in NEEDS_IMAGE_LABELS:
+        if not image_labels:
+            raise ValueError(f'{method} learns from image-level labels of the '
+                             'unlabeled images: give --image-labels')
+        options['data.unlabeled.image_labels'] = osp.abspath(image_labels)
     apply_cfg_options(cfg, options)
     return prepare_casp(cfg, work, data_root)
 
@@ -475,7 +490,16 @@ def parse_args(argv=None):
     p.add_argument('--work-dir', default='work_dirs/bench_coco_mini')
     p.add_argument('--profile', choices=sorted(PROFILES), default='gpu')
     p.add_argument(
-        '--methods', nargs='+', choices=METHODS, default=list(METHODS))
+        '--methods',
+        nargs='+',
+        choices=METHODS,
+        help='default: every method (those needing image labels only with '
+        '--image-labels)')
+    p.add_argument(
+        '--image-labels',
+        metavar='ANN',
+        help='image-level labels of the unlabeled images (a COCO file, '
+        'matched by file name; boxes are not read): enables predet-labels')
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument(
         '--eval-set',
@@ -524,6 +548,11 @@ def write_results(per_run: dict,
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.methods is None:
+        args.methods = [
+            m for m in METHODS
+            if m not in NEEDS_IMAGE_LABELS or args.image_labels
+        ]
     work = osp.abspath(args.work_dir)
     if args.combine:
         profile, per_run = load_runs(args.combine)
@@ -547,7 +576,8 @@ def main(argv=None):
         base_dir = osp.join(work, f'seed{seed}', 'baseline')
         for method in args.methods:
             t0 = time.time()
-            casp = method_casp(method, profile, root, work, seed)
+            casp = method_casp(method, profile, root, work, seed,
+                               args.image_labels)
             run_dir = osp.join(work, f'seed{seed}', method)
             stage_dirs = dict(baseline=base_dir)
             if method in SHARED_STAGES:

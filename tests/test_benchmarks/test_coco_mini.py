@@ -21,10 +21,11 @@ spec.loader.exec_module(bench)
 def methods(tmp_path_factory):
     """Every method's pipeline settings in the cpu profile (no data)."""
     work = tmp_path_factory.mktemp('bench')
+    weak = str(work / 'data' / 'annotations' / 'weak_labels.json')
     return {
         m:
         bench.method_casp(m, bench.PROFILES['cpu'], str(work / 'data'),
-                          str(work), 1)
+                          str(work), 1, weak)
         for m in bench.METHODS
     }
 
@@ -73,6 +74,15 @@ def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):
     assert methods['casp-cs']['pseudo']['class_specific']
     assert methods['casp-cs']['finetune']['classifier'] == 'copy'
     assert methods['casp-r2']['rounds'] == 2
+    labels = methods['predet-labels']
+    assert labels['data']['unlabeled']['image_labels'].endswith(
+        'weak_labels.json')
+    warmup = Config.fromfile(labels['warmup']['config'])
+    assert warmup.model.num_classes == 80
+    assert warmup.train_dataloader.dataset.with_labels
+    with pytest.raises(ValueError, match='give --image-labels'):
+        bench.method_casp('predet-labels', bench.PROFILES['cpu'],
+                          str(tmp_path), str(tmp_path), 1)
     # round 1 of casp-r2 is casp's: the same settings, so shared stages
     from mmcasp.pipeline import stage_settings
     r1, r2 = stage_settings(methods['casp']), stage_settings(
