@@ -110,7 +110,7 @@ def _warmup_name(stage: str, pseudo_recs: dict) -> str:
     """A warmup's row name, from the pseudo labels it trained on."""
     pseudo = pseudo_recs.get(stage.replace('warmup', 'pseudo')) or {}
     if pseudo and 'file' not in pseudo:
-        what = 'pretraining without labels'
+        what = 'pretraining without pseudo labels'
     elif pseudo.get('class_specific'):
         what = 'warmup on pseudo labels (class-specific)'
     else:

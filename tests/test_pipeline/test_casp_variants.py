@@ -61,7 +61,7 @@ def test_predet_as_the_warmup(toy_root, tmp_path):
     assert 'coco/bbox_mAP' in out['finetune']['metrics']
     md = open(out['evaluate']['report']['md']).read()
     assert 'PreDet (warmup -> finetune)' in md
-    assert 'pretraining without labels' in md
+    assert 'pretraining without pseudo labels' in md
 
 
 def test_variant_misconfigurations_stop_early(toy_root, tmp_path):
