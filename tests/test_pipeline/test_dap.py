@@ -307,3 +307,13 @@ def test_the_report_says_what_the_baseline_starts_from():
     assert names == ["baseline (the labeler's backbone)"]
     assert [r['method'] for r in results_rows(dict(baseline=rec), {})
             ] == ['baseline (plain init)']
+
+
+def test_missing_classifier_files_stop_before_training(toy_root, tmp_path):
+    casp = _dap(toy_root, classifier_checkpoint=str(tmp_path / 'nope.pth'))
+    casp['labeler']['classifier_config'] = 'configs/classifier/nope.py'
+    msg = _problems(casp, tmp_path)
+    assert f"labeler.classifier_checkpoint: {tmp_path / 'nope.pth'} does " \
+        'not exist' in msg
+    assert 'labeler.classifier_config: config configs/classifier/nope.py ' \
+        'not found' in msg

@@ -7,6 +7,7 @@ from mmcasp.pseudo_labels import CamPredictor
 from mmcasp.registry import LABELERS
 from ..errors import PipelineError
 from ..settings import StageSettings, signature_settings
+from ..stage_configs import resolve_config
 from .base import BaseLabeler
 
 __all__ = ['CamLabeler', 'backbone_mismatch']
@@ -120,16 +121,12 @@ class CamLabeler(BaseLabeler):
         return cfg.get('train_dataloader') is not None
 
     def validate(self, pipeline) -> List[str]:
-        problems = [
-            f'labeler.{key}: {path} does not exist'
-            for key, path in (('classifier_config', self.classifier_config),
-                              ('classifier_checkpoint',
-                               self.classifier_checkpoint))
-            if path and not osp.isfile(path)
-        ]
-        if problems:
-            return problems
-        if self.classifier_config:
+        problems = []
+        ckpt = self.classifier_checkpoint
+        if ckpt and not osp.isfile(ckpt):
+            problems.append(f'labeler.classifier_checkpoint: {ckpt} does '
+                            'not exist')
+        if self.classifier_config:  # a path, or mmcasp::classifier/...
             problems += pipeline.config_problems('labeler.classifier_config',
                                                  self.classifier_config)
         if problems:
@@ -176,8 +173,9 @@ class CamLabeler(BaseLabeler):
 
     def run(self, pipeline) -> dict:
         if not self.trains_classifier(pipeline):
+            config = self.classifier_config
             return dict(
-                classifier_config=self.classifier_config,
+                classifier_config=config and resolve_config(config),
                 classifier_checkpoint=self.classifier_checkpoint,
                 wall_s=0.0)
         stage = StageSettings(self.classifier_config, self.classifier_epochs,
