@@ -43,11 +43,10 @@ px has 56 % of the pixels, other stages add evaluations and start-ups, so
 we expect 6-8 minutes per seed, about 20 for 3 seeds (an estimate, not yet
 run as a whole; one seed fits in one 10-minute device call). ``cpu`` (192
 px, 64-channel FPN and heads, labeler/warmup/finetune 40/6/40 epochs,
-PreDet 2) is sized for 2 CPU cores: long enough for the baseline to train
-(after 36 epochs: AP50 0.026 on val, seed 0), short enough for baseline +
-CaSP to take an estimated 22 minutes per seed and all five methods about
-55 (from about 12 training images/s; docs/benchmarks.md has the measured
-times and what was traded). ``cpu_smoke`` (3/1/3 epochs) only
+PreDet 2) trains on 2 CPU cores (seed 0's baseline: AP50 0.018-0.026 on
+val) but is too slow yet for its time target: 793 s for the 40-epoch
+baseline alone (about 5 images/s), so about 43 minutes per seed for
+baseline + CaSP (docs/benchmarks.md). ``cpu_smoke`` (3/1/3 epochs) only
 shows that every method runs end to end: its models do not train.
 
 Without ``--combine``, results are rewritten after every (method, seed)
