@@ -1,6 +1,5 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Images with optional image-level labels (PreDet pretraining)."""
-import json
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -10,7 +9,7 @@ from mmengine.logging import print_log
 from mmengine.utils import is_abs
 
 from mmcasp.registry import DATASETS
-from mmcasp.utils.input_files import InputFileError
+from mmcasp.utils.input_files import InputFileError, load_json
 from .image_labels import image_level_labels
 from .image_source import collect_images
 
@@ -67,8 +66,7 @@ class ImageDataset(BaseDataset):
         if not path.endswith('.json'):
             raise ValueError('with_labels needs a COCO json with the labels '
                              f'(labels_file or ann_file), got {path}')
-        with open(path) as f:
-            coco = json.load(f)
+        coco = load_json(path, 'image-label file')  # says the path itself
         try:
             cats, labels = image_level_labels(coco)
         except InputFileError as e:

@@ -170,6 +170,7 @@ class CaspPipeline:
         self.vis_backends = vis_backends
         self._digests: Dict[str, str] = {}
         self._configs: Dict[str, Config] = {}
+        self._image_labels: Dict[str, tuple] = {}
         self.records = StageRecords(self.work_dir, stage_dirs,
                                     self.stage_settings)
 
@@ -330,21 +331,35 @@ class CaspPipeline:
                 f'data.unlabeled.image_labels: {path} does not exist'
             ]
         try:
-            # image-level labels: annotations need no box
-            image_level_labels(
-                check_coco_file(
-                    path, annotations=False, what='image-label file'))
+            self.image_labels()
         except InputFileError as e:
             problems.append(f'data.unlabeled.image_labels: {e}')
         return problems
 
+    def image_labels(self) -> Tuple[Optional[list], Optional[dict]]:
+        """``(categories sorted by id, {file name: class indices})`` of
+        ``data.unlabeled.image_labels`` (:func:`~mmcasp.datasets.
+        image_level_labels`; annotations need no box), read once per run;
+        ``(None, None)`` without one.
+
+        Raises:
+            InputFileError: the file is not a valid image-label file.
+        """
+        path = self.split('unlabeled').get('image_labels')
+        if not path:
+            return None, None
+        if path not in self._image_labels:
+            self._image_labels[path] = image_level_labels(
+                check_coco_file(
+                    path, annotations=False, what='image-label file'))
+        return self._image_labels[path]
+
     def _image_label_matches(self, entries: Sequence[dict]) -> List[str]:
         """The unlabeled images the image-label file names (by file name):
         none is a mistake (e.g. other folder prefixes), logged otherwise."""
-        path = self.split('unlabeled').get('image_labels')
-        if not path:
+        _, labels = self.image_labels()
+        if labels is None:
             return []
-        _, labels = image_level_labels(load_json(path, 'image-label file'))
         found = sum(e['file_name'] in labels for e in entries)
         if not found:
             return [

@@ -108,7 +108,6 @@ class CamLabeler(BaseLabeler):
         self.classifier_cfg_options = dict(classifier_cfg_options or {})
         self.init_backbone = init_backbone
         self.cam = cam
-        self._labels: Optional[tuple] = None  # (path, parsed labels)
 
     def describe(self, class_specific: bool) -> str:
         return 'labeler (CAM, DAP)'
@@ -151,13 +150,11 @@ class CamLabeler(BaseLabeler):
         """Class-specific boxes carry the image-label file's categories:
         the warmup must train on those classes (mmdet's CocoDataset drops
         annotations of other categories without a word)."""
-        from mmcasp.datasets import image_level_labels
-        from mmcasp.utils import InputFileError, load_json
+        from mmcasp.utils import InputFileError
         from ..stage_configs import train_classes
-        path = pipeline.settings.data.unlabeled.image_labels
         warmup = pipeline.settings.warmup.config
         try:
-            cats, _ = image_level_labels(load_json(path, 'image-label file'))
+            cats, _ = pipeline.image_labels()
             classes = train_classes(pipeline.load_stage_config(warmup))
         except (InputFileError, PipelineError):
             return []  # reported by the checks of those files
@@ -258,20 +255,6 @@ class CamLabeler(BaseLabeler):
             dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
         }
 
-    def _image_labels(self, pipeline):
-        """``(categories sorted by id, {file name: class indices})`` of
-        ``data.unlabeled.image_labels`` (read once), or ``(None, None)``."""
-        from mmcasp.datasets import image_level_labels
-        from mmcasp.utils import load_json
-        path = pipeline.settings.data.unlabeled.image_labels
-        if not path:
-            return None, None
-        if self._labels is None or self._labels[0] != path:
-            self._labels = (path,
-                            image_level_labels(
-                                load_json(path, 'image-label file')))
-        return self._labels[1]
-
     def predictor(self, pipeline, record: dict):
         return self.split_predictor(pipeline, record, 'unlabeled')
 
@@ -280,7 +263,7 @@ class CamLabeler(BaseLabeler):
         val, scored against its ground truth) gets the ``top_k`` predicted
         classes, even where a file name is the same."""
         from mmcasp.apis import build_cam_predictor
-        cats, labels = self._image_labels(pipeline)
+        cats, labels = pipeline.image_labels()
         if split != 'unlabeled':
             labels = None
         class_specific = pipeline.settings.pseudo.class_specific
@@ -304,7 +287,7 @@ class CamLabeler(BaseLabeler):
     def categories(self, pipeline, predictor):
         if not pipeline.settings.pseudo.class_specific:
             return [pipeline.agnostic_category()]
-        cats, _ = self._image_labels(pipeline)
+        cats, _ = pipeline.image_labels()
         return [
             dict(
                 id=c['id'],
