@@ -69,7 +69,8 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
 
 import mmcasp  # noqa: F401
-from mmcasp.evaluation import paired_difference
+from mmcasp.evaluation import (curve_flattening, epoch_loss_curve,
+                               paired_difference)
 from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
                              resolve_config, write_table)
 from mmcasp.pipeline.stage_configs import is_self_supervised
@@ -99,15 +100,17 @@ PROFILES = dict(
         width=None,
         batch=8,
         workers=8,
+        norm_eval=False,
         epochs=dict(labeler=10, warmup=3, finetune=10, predet=2),
         cam_scales=[288, 576],
         predet_size=224),
     cpu=dict(
-        size=192,
+        size=160,
         width=64,
         batch=4,
         workers=2,
-        epochs=dict(labeler=40, warmup=6, finetune=40, predet=2),
+        norm_eval=True,
+        epochs=dict(labeler=20, warmup=3, finetune=20, predet=2),
         cam_scales=[192],
         predet_size=128),
     cpu_smoke=dict(
@@ -115,6 +118,7 @@ PROFILES = dict(
         width=64,
         batch=4,
         workers=2,
+        norm_eval=False,
         epochs=dict(labeler=3, warmup=1, finetune=3, predet=1),
         cam_scales=[192],
         predet_size=128))
@@ -165,6 +169,8 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
         cfg[loader].persistent_workers = profile['workers'] > 0
         rescale_pipeline(cfg[loader].dataset.pipeline, factor)
     m = cfg.model
+    if 'backbone' in m:
+        m.backbone.norm_eval = profile['norm_eval']
     if m.type == 'PreDet':
         for t in cfg.train_dataloader.dataset.pipeline:
             if t['type'] == 'TwoViews':
@@ -247,6 +253,28 @@ def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
     return res
 
 
+TRAINED_STAGES = ('labeler', 'warmup', 'finetune', 'baseline')
+
+
+def loss_curves(pipe: CaspPipeline) -> dict:
+    """``{stage: {epoch: mean logged loss}}`` of the stages a run trained
+    (read from their mmengine logs), to show whether they converged."""
+    curves = {}
+    for stage in TRAINED_STAGES:
+        curve = epoch_loss_curve(pipe.records.dir(stage))
+        if curve:
+            curves[stage] = curve
+    return curves
+
+
+def scored_curve(run: dict, method: str) -> dict:
+    """The loss curve of the model a row scores (the baseline's, or the
+    finetuned model's), epochs as ints (JSON stores them as strings)."""
+    stage = 'baseline' if method == 'baseline' else 'finetune'
+    curve = (run.get('loss') or {}).get(stage) or {}
+    return {int(e): v for e, v in curve.items()}
+
+
 def _mean_std(values):
     """``'mean ± std'`` over the seeds that have a value; when some seeds
     have none (mmdet's CocoMetric returns no metrics for a model that kept
@@ -323,6 +351,13 @@ def aggregate(per_run: dict, methods, seeds) -> list:
                 r['extra'].get(name, {}).get(stage, {}).get('coco/bbox_mAP')
                 for r in runs
             ])
+        # has the scored model's loss flattened? relative change over its
+        # last 5 epochs (about 0: flat; clearly negative: still falling)
+        curves = [scored_curve(r, method) for r in runs]
+        row['final loss'] = _mean_std(
+            [c[max(c)] if c else None for c in curves])
+        row['loss change, last 5 ep'] = _mean_std(
+            [curve_flattening(c) for c in curves])
         row['wall_s (mean)'] = int(
             round(statistics.mean(stage_seconds(r, method) for r in runs)))
         rows.append(row)
@@ -424,8 +459,9 @@ def load_runs(paths) -> tuple:
 
 def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
     """Left: class-specific AP on val per method (bar: mean over seeds,
-    line: ± std, dots: seeds). Right: class-agnostic AP^det of the
-    labeler, the warmed-up model and the finetuned model."""
+    line: ± std, dots: seeds). Middle: class-agnostic AP^det of the
+    labeler, the warmed-up model and the finetuned model. Right: the
+    training loss per epoch of the scored models (baseline, finetuned)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -446,7 +482,7 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
           ('warmed up', 'warmup', 'agnostic/bbox_mAP'),
           ('finetuned', None, 'agnostic/bbox_mAP')]),
     )
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
     for ax, (title, series) in zip(axes, panels):
         width = 0.8 / len(series)
         labelled = set()
@@ -478,6 +514,22 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
         ax.legend(fontsize=8)
     axes[0].set_ylabel(f'AP (mean ± std over {len(seeds)} seeds, dots: '
                        'seeds)')
+    ax = axes[2]
+    for j, method in enumerate(methods):
+        for k, seed in enumerate(s for s in seeds if (method, s) in per_run):
+            curve = scored_curve(per_run[(method, seed)], method)
+            if curve:
+                ax.plot(
+                    list(curve),
+                    list(curve.values()),
+                    color=f'C{j}',
+                    linewidth=1,
+                    label=method if k == 0 else None)
+    ax.set_title('training loss of the scored model (one line per seed)')
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('mean logged loss')
+    if ax.has_data():
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -600,6 +652,7 @@ def main(argv=None):
                 stages=out,
                 extra=(out.get('evaluate') or {}).get('extra', {}),
                 gap=gap,
+                loss=loss_curves(pipe),
                 wall_s=round(time.time() - t0, 1))
             # after every run: a killed benchmark keeps what finished
             paths = write_results(per_run, args.profile, args.methods,

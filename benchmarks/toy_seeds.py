@@ -24,7 +24,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from coco_mini import aggregate, paired_rows
+from coco_mini import aggregate, loss_curves, paired_rows
 
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
@@ -55,8 +55,10 @@ def main(argv=None):
             casp, osp.join(work, f'seed{seed}'), name=f'toy_s{seed}')
         method = pipe.settings.method or pipe.labeler.method
         out = pipe.run()
-        per_run[('baseline', seed)] = dict(stages=out, extra={}, gap={})
-        per_run[(method, seed)] = dict(stages=out, extra={}, gap={})
+        loss = loss_curves(pipe)
+        per_run[('baseline', seed)] = dict(
+            stages=out, extra={}, gap={}, loss=loss)
+        per_run[(method, seed)] = dict(stages=out, extra={}, gap={}, loss=loss)
         methods = ['baseline', method]
         rows = aggregate(per_run, methods, args.seeds)
         paired = paired_rows(per_run, methods, args.seeds)
@@ -72,7 +74,8 @@ def main(argv=None):
                         rows=rows,
                         paired=paired,
                         runs={
-                            f'{m}/seed{s}': v['stages']
+                            f'{m}/seed{s}':
+                            dict(stages=v['stages'], loss=v['loss'])
                             for (m, s), v in per_run.items() if m == method
                         }),
                     default=str)), osp.join(work, 'toy_seeds_runs.json'))

@@ -126,7 +126,12 @@ def _saved_run(ap, wall=10.):
         # the shared baseline: counted in the baseline's row only
         baseline=dict(wall_s=1000., metrics={'coco/bbox_mAP': 0.}),
         evaluate=dict(wall_s=1.))
-    return dict(stages=stages, extra={}, gap={}, wall_s=0.5)
+    # the finetuned model's loss per epoch, keys as JSON stores them:
+    # 2.9 ... 1.7, then flat at 1.5 from epoch 8 on (the last 5 epochs)
+    loss = dict(
+        finetune={str(e): max(1.5, 3.1 - 0.2 * e)
+                  for e in range(1, 14)})
+    return dict(stages=stages, extra={}, gap={}, wall_s=0.5, loss=loss)
 
 
 def test_wall_time_is_summed_from_the_stage_records():
@@ -136,6 +141,13 @@ def test_wall_time_is_summed_from_the_stage_records():
     assert bench.stage_seconds(run, 'baseline') == 1001.
     rows = bench.aggregate({('casp', 0): run}, ['casp'], [0])
     assert rows[0]['wall_s (mean)'] == 31
+    # epochs 8 -> 13 of a curve still falling until epoch 9: 1.6 -> 1.5
+    run['loss']['finetune'] = {
+        str(e): 3.2 - 0.2 * e if e < 9 else 1.5
+        for e in range(1, 14)
+    }
+    rows = bench.aggregate({('casp', 0): run}, ['casp'], [0])
+    assert rows[0]['loss change, last 5 ep'] == f'{(1.5 - 1.6) / 1.6:.3f}'
     assert rows[0]['AP^det-a'] == '0.200'
     # a seed whose model kept no detection has no metrics: said, not hidden
     empty = _saved_run(0.3)
@@ -168,6 +180,9 @@ def test_combine_merges_seeds_from_separate_runs(tmp_path):
     assert rows[0]['seeds'] == 2
     assert rows[0]['AP^det'] == '0.200 ± 0.141'
     assert rows[0]['labeler AP^det-a'] == '0.100 ± 0.071'
+    # the scored model's loss: its last epoch, and flat over 5 epochs
+    assert rows[0]['final loss'] == '1.500 ± 0.000'
+    assert rows[0]['loss change, last 5 ep'] == '0.000 ± 0.000'
     merged = json.load(open(str(out) + '.json'))
     assert sorted(merged['runs']) == ['casp/seed0', 'casp/seed1']
     assert merged['seeds'] == [0, 1]
