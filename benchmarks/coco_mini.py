@@ -331,7 +331,8 @@ def aggregate(per_run: dict, methods, seeds) -> list:
             k: None
             for k in ('labeler AP^det-a', 'warmup AP^det-a',
                       'pseudo labels/img', 'val pseudo AP (agnostic)',
-                      'val pseudo AP (specific)')
+                      'val pseudo AP (specific)', 'val pseudo precision@0.5',
+                      'val pseudo recall@0.5')
         })
         if method != 'baseline':
             row['labeler AP^det-a'] = _mean_std(
@@ -346,6 +347,11 @@ def aggregate(per_run: dict, methods, seeds) -> list:
                 [r['gap'].get('agnostic', {}).get('bbox_AP') for r in runs])
             row['val pseudo AP (specific)'] = _mean_std(
                 [r['gap'].get('specific', {}).get('bbox_AP') for r in runs])
+            # how many of the kept labels are right (class-agnostic, IoU
+            # 0.5), and how many objects they find
+            for k in ('precision@0.5', 'recall@0.5'):
+                row[f'val pseudo {k}'] = _mean_std(
+                    [r['gap'].get('agnostic', {}).get(k) for r in runs])
         for name in sorted({n for r in runs for n in r['extra']}):
             row[f'{name} AP^det'] = _mean_std([
                 r['extra'].get(name, {}).get(stage, {}).get('coco/bbox_mAP')

@@ -101,7 +101,13 @@ def test_aggregate_mean_and_std():
                     'coco/bbox_mAP': ap / 2
                 }
             }},
-            gap={},
+            gap={
+                'agnostic': {
+                    'bbox_AP': ap,
+                    'precision@0.5': 0.04,
+                    'recall@0.5': ap
+                }
+            },
             wall_s=10.)
 
     per_run = {('casp', 0): run(0.1), ('casp', 1): run(0.3)}
@@ -109,6 +115,8 @@ def test_aggregate_mean_and_std():
     assert len(rows) == 1
     assert rows[0]['AP^det'] == '0.200 ± 0.141'
     assert rows[0]['held_out AP^det'] == '0.100 ± 0.071'
+    assert rows[0]['val pseudo precision@0.5'] == '0.040 ± 0.000'
+    assert rows[0]['val pseudo recall@0.5'] == '0.200 ± 0.141'
     assert rows[0]['seeds'] == 2
 
 
