@@ -28,6 +28,7 @@ from mmengine.runner import Runner
 
 from mmcasp.datasets import image_level_labels
 from mmcasp.datasets.mask_loading import drops_rle_masks, rle_mask_problems
+from mmcasp.engine.hooks import LastValMetricsHook
 from mmcasp.pseudo_labels import collect_images, dump_json_atomic
 from mmcasp.registry import LABELERS
 from mmcasp.utils import (InputFileError, ScheduleError, check_coco_file,
@@ -43,7 +44,7 @@ from .settings import (DEFAULT_LABELER, SettingsError, StageSettings, closest,
 from .stage_configs import (build_stage_config, eval_config, innermost_dataset,
                             is_panoptic, is_self_supervised, loads_masks,
                             resolve_config, trains_on_image_labels,
-                            with_epochs)
+                            validates_on_test_split, with_epochs)
 from .sweep import stage_settings
 
 __all__ = [
@@ -498,15 +499,23 @@ class CaspPipeline:
 
     def train(self, stage: str, cfg: Config) -> dict:
         """Train (or resume) ``cfg``, test it if it has a test loop, and
-        return the stage's record (not yet written)."""
+        return the stage's record (not yet written). When the training's
+        last validation ran after the final epoch on the test loop's data
+        and evaluators, its metrics are the test's: the split is not scored
+        twice."""
         t0 = time.time()
         problems = rle_mask_problems(cfg)
         if problems:
             raise PipelineError(f'{stage}.config: ' + '\n'.join(problems))
         runner = Runner.from_cfg(cfg)
+        last_val = LastValMetricsHook()
+        runner.register_hook(last_val)
         runner.train()
         metrics = {}
-        if cfg.get('test_dataloader') is not None:
+        if (last_val.epoch == cfg.train_cfg.get('max_epochs')
+                and validates_on_test_split(cfg)):
+            metrics = last_val.metrics  # the evaluator broadcast them
+        elif cfg.get('test_dataloader') is not None:
             metrics = runner.test()  # computed on rank 0, broadcast to all
         return dict(
             checkpoint=osp.join(cfg.work_dir,

@@ -21,9 +21,9 @@ from .errors import PipelineError
 __all__ = [
     'resolve_config', 'predicts_masks', 'is_panoptic', 'innermost_dataset',
     'loads_masks', 'is_self_supervised', 'train_classes',
-    'trains_on_image_labels', 'evaluators', 'with_data', 'with_evaluation',
-    'with_epochs', 'with_runtime', 'with_overrides', 'with_transfer_init',
-    'build_stage_config', 'eval_config'
+    'trains_on_image_labels', 'validates_on_test_split', 'evaluators',
+    'with_data', 'with_evaluation', 'with_epochs', 'with_runtime',
+    'with_overrides', 'with_transfer_init', 'build_stage_config', 'eval_config'
 ]
 
 
@@ -149,6 +149,16 @@ def _panoptic_split(split: dict) -> dict:
         ann=split['panoptic']['ann'],
         img=split['img'],
         seg=split['panoptic']['seg'])
+
+
+def validates_on_test_split(cfg: Config) -> bool:
+    """The config's validation scores what its test loop would: the same
+    dataloader and evaluators (a pipeline stage's config always does, but a
+    user's ``cfg_options`` may change one of them)."""
+    return (cfg.get('val_dataloader') is not None
+            and cfg.get('test_dataloader') is not None
+            and cfg.val_dataloader == cfg.test_dataloader
+            and cfg.get('val_evaluator') == cfg.get('test_evaluator'))
 
 
 def with_data(cfg: Config,

@@ -85,6 +85,9 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
             for dp, _, fs in os.walk(osp.join(work, 'finetune')) for f in fs
             if f.endswith('.log'))).read()
     assert 'CaSPTransfer from' in ft_log
+    # the record's metrics are the final validation's: val is not scored a
+    # second time by a test loop
+    assert 'Epoch(val)' in ft_log and 'Epoch(test)' not in ft_log
 
     # a second run skips every stage
     again = CaspPipeline(_casp(toy_root), work, extra, name='t_casp2').run()
@@ -124,6 +127,8 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
         for f in fs if f.endswith('.log')
     ]
     assert any('resumed epoch: 1' in open(p).read() for p in logs)
+    # nothing left to train, so no validation ran: the test loop scored it
+    assert any('Epoch(test)' in open(p).read() for p in logs)
 
     rows = results_rows({'labeler': out['labeler']}, {})
     assert rows[0]['AP^det'] is None and rows[0]['AP^det-a'] is not None

@@ -5,9 +5,11 @@ import os.path as osp
 from mmengine.config import Config
 
 from mmcasp.pipeline import build_stage_config
-from mmcasp.pipeline.stage_configs import (eval_config, evaluators, with_data,
-                                           with_epochs, with_overrides,
-                                           with_runtime, with_transfer_init)
+from mmcasp.pipeline.stage_configs import (eval_config, evaluators,
+                                           validates_on_test_split, with_data,
+                                           with_epochs, with_evaluation,
+                                           with_overrides, with_runtime,
+                                           with_transfer_init)
 from tests._helpers import REPO_ROOT
 
 AGNOSTIC = osp.join(REPO_ROOT, 'configs', 'condinst',
@@ -34,6 +36,21 @@ def test_data_wiring_leaves_the_argument_untouched():
     assert ds.ann_file == '/d/train.json' and ds.data_root == ''
     assert ds.data_prefix == dict(img='/d/train/')
     assert out.test_dataloader.dataset.ann_file == '/d/val.json'
+
+
+def test_validates_on_test_split():
+    cfg = with_evaluation(
+        with_data(Config.fromfile(AGNOSTIC), TRAIN, VAL, False), VAL, False)
+    # the stage's val and test score the same split the same way: the final
+    # validation's metrics can stand for a test pass
+    assert validates_on_test_split(cfg)
+    other = with_overrides(cfg,
+                           {'test_dataloader.dataset.ann_file': '/d/x.json'})
+    assert not validates_on_test_split(other)
+    other = with_overrides(cfg, {'test_evaluator': [dict(type='CocoMetric')]})
+    assert not validates_on_test_split(other)
+    assert not validates_on_test_split(
+        with_data(Config.fromfile(PREDET), TRAIN, VAL))
 
 
 def test_self_supervised_config_loses_evaluation():
