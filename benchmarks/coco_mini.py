@@ -41,13 +41,14 @@ H100 measurement of this model, 3,600 training images in 154 s at 512 px
 with evaluation (23 images/s), puts a seed at 7.6 minutes at 512 px; 384
 px has 56 % of the pixels, other stages add evaluations and start-ups, so
 we expect 6-8 minutes per seed, about 20 for 3 seeds (an estimate, not yet
-run as a whole; one seed fits in one 10-minute device call). ``cpu`` (192
-px, 64-channel FPN and heads, labeler/warmup/finetune 40/6/40 epochs,
-PreDet 2) trains on 2 CPU cores (seed 0's baseline: AP50 0.018-0.026 on
-val) but is too slow yet for its time target: 793 s for the 40-epoch
-baseline alone (about 5 images/s), so about 43 minutes per seed for
-baseline + CaSP (docs/benchmarks.md). ``cpu_smoke`` (3/1/3 epochs) only
-shows that every method runs end to end: its models do not train.
+run as a whole; one seed fits in one 10-minute device call). ``cpu`` is
+the one for 2 CPU cores: 160 px, 64-channel FPN and heads, batch 4, the
+backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
+for small batches), labeler/warmup/finetune 20/3/20 epochs, PreDet 2;
+seed 0 on 2 cores: baseline 6.5 min (AP50 0.023 on val), CaSP's stages
+21 min (docs/benchmarks.md has every trade and measurement). ``cpu_smoke``
+(192 px, 3/1/3 epochs) only shows that every method runs end to end:
+its models do not train.
 
 Without ``--combine``, results are rewritten after every (method, seed)
 run, so a killed benchmark keeps what finished; ``--combine`` merges the
@@ -254,6 +255,9 @@ def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
 
 
 TRAINED_STAGES = ('labeler', 'warmup', 'finetune', 'baseline')
+#: Epochs over which the table says how much the scored model's loss
+#: still changed at the end (:func:`curve_flattening`).
+LOSS_WINDOW = 5
 
 
 def loss_curves(pipe: CaspPipeline) -> dict:
@@ -267,11 +271,16 @@ def loss_curves(pipe: CaspPipeline) -> dict:
     return curves
 
 
+def scored_stage(method: str) -> str:
+    """The stage whose model a method's row scores: the baseline's own,
+    every other method's finetuned model."""
+    return 'baseline' if method == 'baseline' else 'finetune'
+
+
 def scored_curve(run: dict, method: str) -> dict:
-    """The loss curve of the model a row scores (the baseline's, or the
-    finetuned model's), epochs as ints (JSON stores them as strings)."""
-    stage = 'baseline' if method == 'baseline' else 'finetune'
-    curve = (run.get('loss') or {}).get(stage) or {}
+    """The loss curve of the model a row scores (:func:`scored_stage`),
+    epochs as ints (JSON stores them as strings)."""
+    curve = (run.get('loss') or {}).get(scored_stage(method)) or {}
     return {int(e): v for e, v in curve.items()}
 
 
@@ -314,7 +323,7 @@ def aggregate(per_run: dict, methods, seeds) -> list:
         runs = [r for r in runs if r]
         if not runs:
             continue
-        stage = 'baseline' if method == 'baseline' else 'finetune'
+        stage = scored_stage(method)
 
         def m(stage_, key, runs=runs):
             return [stage_metric(r, stage_, key) for r in runs]
@@ -362,8 +371,8 @@ def aggregate(per_run: dict, methods, seeds) -> list:
         curves = [scored_curve(r, method) for r in runs]
         row['final loss'] = _mean_std(
             [c[max(c)] if c else None for c in curves])
-        row['loss change, last 5 ep'] = _mean_std(
-            [curve_flattening(c) for c in curves])
+        row[f'loss change, last {LOSS_WINDOW} ep'] = _mean_std(
+            [curve_flattening(c, LOSS_WINDOW) for c in curves])
         row['wall_s (mean)'] = int(
             round(statistics.mean(stage_seconds(r, method) for r in runs)))
         rows.append(row)
@@ -494,8 +503,7 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
         labelled = set()
         for i, (label, stage, key) in enumerate(series):
             for j, method in enumerate(methods):
-                st = stage or ('baseline'
-                               if method == 'baseline' else 'finetune')
+                st = stage or scored_stage(method)
                 vals = values(method, st, key)
                 if not vals:
                     continue
@@ -525,9 +533,9 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
         for k, seed in enumerate(s for s in seeds if (method, s) in per_run):
             curve = scored_curve(per_run[(method, seed)], method)
             if curve:
+                epochs = sorted(curve)
                 ax.plot(
-                    list(curve),
-                    list(curve.values()),
+                    epochs, [curve[e] for e in epochs],
                     color=f'C{j}',
                     linewidth=1,
                     label=method if k == 0 else None)

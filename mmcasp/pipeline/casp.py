@@ -512,7 +512,8 @@ class CaspPipeline:
         runner.register_hook(last_val)
         runner.train()
         metrics = {}
-        if (last_val.epoch == cfg.train_cfg.get('max_epochs')
+        if (last_val.epoch is not None
+                and last_val.epoch == cfg.train_cfg.get('max_epochs')
                 and validates_on_test_split(cfg)):
             metrics = last_val.metrics  # the evaluator broadcast them
         elif cfg.get('test_dataloader') is not None:

@@ -153,11 +153,19 @@ def _panoptic_split(split: dict) -> dict:
 
 def validates_on_test_split(cfg: Config) -> bool:
     """The config's validation scores what its test loop would: the same
-    dataloader and evaluators (a pipeline stage's config always does, but a
-    user's ``cfg_options`` may change one of them)."""
-    return (cfg.get('val_dataloader') is not None
-            and cfg.get('test_dataloader') is not None
-            and cfg.val_dataloader == cfg.test_dataloader
+    dataloader and evaluators, mmengine's plain ``ValLoop``/``TestLoop``
+    with the same options (a pipeline stage's config always does, but a
+    user's ``cfg_options`` may change one of them, or a config may bring a
+    loop of its own, e.g. one that prefixes its metrics)."""
+    if cfg.get('val_dataloader') is None or cfg.get('test_dataloader') is None:
+        return False
+    loops = []
+    for key, plain in (('val_cfg', 'ValLoop'), ('test_cfg', 'TestLoop')):
+        loop = dict(cfg.get(key) or {})
+        if loop.pop('type', plain) != plain:
+            return False
+        loops.append(loop)
+    return (loops[0] == loops[1] and cfg.val_dataloader == cfg.test_dataloader
             and cfg.get('val_evaluator') == cfg.get('test_evaluator'))
 
 

@@ -39,9 +39,12 @@ def test_scaled_configs(methods):
     resize = [
         t for t in ca.test_dataloader.dataset.pipeline if t['type'] == 'Resize'
     ][0]
-    assert tuple(resize['scale']) == (192, 192)
+    assert tuple(resize['scale']) == (160, 160)
+    # the cpu profile freezes the backbone's BN statistics (batch 4)
+    assert ca.model.backbone.norm_eval is True
     cs = Config.fromfile(casp['finetune']['config'])
     assert cs.model.bbox_head.num_classes == 80
+    assert cs.model.backbone.norm_eval is True
     assert cs.train_dataloader.dataset.type == 'CocoDataset'
     predet = Config.fromfile(methods['predet']['warmup']['config'])
     views = [
@@ -49,6 +52,18 @@ def test_scaled_configs(methods):
         if t['type'] == 'TwoViews'
     ][0]
     assert tuple(views['out_size']) == (128, 128)
+    assert predet.model.backbone.norm_eval is True
+
+
+def test_profiles_set_norm_eval_explicitly(tmp_path):
+    src = osp.join(REPO_ROOT, 'benchmarks', 'configs',
+                   'condinst_effl0_fpn_36e_coco-mini.py')
+    for name, profile in bench.PROFILES.items():
+        out = bench.scaled_config(src, str(tmp_path / f'{name}.py'), profile)
+        assert Config.fromfile(out).model.backbone.norm_eval is \
+            profile['norm_eval'], name
+    # the gpu and smoke profiles keep the configs' trained statistics
+    assert not bench.PROFILES['gpu']['norm_eval']
 
 
 def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):

@@ -49,6 +49,12 @@ def test_validates_on_test_split():
     assert not validates_on_test_split(other)
     other = with_overrides(cfg, {'test_evaluator': [dict(type='CocoMetric')]})
     assert not validates_on_test_split(other)
+    # a loop of its own, or other loop options, may score differently
+    other = with_overrides(cfg,
+                           {'val_cfg': dict(type='TeacherStudentValLoop')})
+    assert not validates_on_test_split(other)
+    other = with_overrides(cfg, {'val_cfg.fp16': True})
+    assert not validates_on_test_split(other)
     assert not validates_on_test_split(
         with_data(Config.fromfile(PREDET), TRAIN, VAL))
 

@@ -209,6 +209,7 @@ custom_hooks = [
         image_root={toy_root + '/images/unlabeled'!r},
         delta=0.05,
         max_per_image=2,
+        epochs=[1],
         num_workers=0)
 ]
 """)
@@ -223,6 +224,11 @@ custom_hooks = [
     d = json.load(open(out))
     assert d['info']['stats']['images_in'] == 8
     assert d['info']['delta'] == 0.05
+    assert d['info']['epoch'] == 1
+    # epochs=[1]: also labeled after the first epoch (1-based, as documented)
+    after_1 = osp.join(work, 'pseudo_labels', 'pseudo_1.json')
+    assert osp.isfile(after_1), proc.stdout[-2000:]
+    assert json.load(open(after_1))['info']['epoch'] == 1
 
 
 def test_cam_tool_on_toy_images(toy_root, tmp_path):

@@ -58,15 +58,17 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
     def build_predictor(self, runner, model):
         """Return ``(predictor, categories or None, extra info dict)``."""
 
-    def info(self, runner) -> dict:
+    def info(self, runner, epoch: int) -> dict:
+        """What the output file's ``info`` records; ``epoch``: the
+        training epochs done when the labels were made."""
         return dict(
             image_source=osp.abspath(self.images),
             image_root=osp.abspath(self.root),
             work_dir=runner.work_dir,
-            epoch=runner.epoch,
+            epoch=epoch,
             refused_names=dict(self.refused))
 
-    def _label(self, runner, tag: str) -> None:
+    def _label(self, runner, tag: str, epoch: int) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         was_training = model.training
@@ -74,7 +76,7 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
         if not osp.isabs(out):
             out = osp.join(runner.work_dir, out)
         predictor, categories, extra = self.build_predictor(runner, model)
-        info = self.info(runner)
+        info = self.info(runner, epoch)
         info.update(extra)
         stats = run_pseudo_labeling(
             self.entries,
@@ -93,9 +95,12 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
         model.train(was_training)
 
     def after_train_epoch(self, runner) -> None:
-        if runner.epoch in self.epochs:  # runner.epoch is already +1
-            self._label(runner, str(runner.epoch))
+        # mmengine counts the epoch only after this hook: runner.epoch is
+        # 0-based here (the epochs done minus one), 1-based in after_train
+        done = runner.epoch + 1
+        if done in self.epochs:
+            self._label(runner, str(done), done)
 
     def after_train(self, runner) -> None:
         if self.label_after_train:
-            self._label(runner, 'final')
+            self._label(runner, 'final', runner.epoch)

@@ -4,10 +4,12 @@
 A benchmark that claims a model is "trained" should show that its loss has
 flattened. mmengine's ``LoggerHook`` writes every logged iteration to
 ``<work_dir>/<timestamp>/vis_data/scalars.json`` (one JSON object per
-line); a resumed run adds another timestamp folder. The logged ``loss``
-is mmengine's running mean over the ``LogProcessor`` window (50
-iterations by default), so a per-epoch mean of it lags the raw loss a
-little; it is what mmdet's ``analyze_logs.py`` plots too.
+line, every ``default_hooks.logger.interval`` iterations); a resumed run
+adds another timestamp folder. The logged ``loss`` is mmengine's running
+mean over the config's ``log_processor.window_size`` iterations (50 in
+our default runtime), so a per-epoch mean of it is smoothed over the
+window: with 25 iterations per epoch, each epoch's value also averages
+the epoch before. It is what mmdet's ``analyze_logs.py`` plots too.
 """
 import glob
 import json
@@ -48,9 +50,10 @@ def curve_flattening(curve: Dict[int, float],
     """Relative change of the loss over the last ``last`` epochs,
     ``(loss[-1] - loss[-1 - last]) / loss[-1 - last]``: about 0 for a
     flattened curve, clearly negative while it still falls. ``None`` when
-    the curve is shorter than ``last + 1`` epochs."""
+    the curve is shorter than ``last + 1`` epochs, or its
+    value ``last`` epochs before the end is 0."""
     values = [curve[e] for e in sorted(curve)]
-    if len(values) <= last:
+    if len(values) <= last or values[-1 - last] == 0:
         return None
     before = values[-1 - last]
     return (values[-1] - before) / before
