@@ -16,6 +16,7 @@ half-finished training stage from its last checkpoint. Inputs are checked
 before any training starts.
 """
 import json
+import logging
 import os.path as osp
 import time
 from dataclasses import asdict
@@ -36,6 +37,7 @@ from mmcasp.utils import (InputFileError, ScheduleError, check_coco_file,
                           load_json, register_all_modules)
 from . import labelers as _labelers  # noqa: F401  (registers the labelers)
 from .errors import PipelineError
+from .labeler_health import empty_labeler_metric
 from .labelers import BaseLabeler, CheckpointLabeler, DetectorLabeler
 from .records import (STAGES, StageRecords, config_digest, round_stage,
                       stage_round)
@@ -587,6 +589,21 @@ class CaspPipeline:
         refused = images[1]
         out = osp.join(self.records.dir(stage), 'pseudo_labels.json')
         stats = self.label('unlabeled', out, round_, images=images)
+        warnings = []
+        _, rec = self.round_labeler(round_)
+        empty = empty_labeler_metric(rec.get('metrics') or {})
+        if empty is not None:
+            warnings.append(
+                f'the labeler of round {round_} scored {empty} = 0.000 on val'
+                f' and kept {stats["labels"]} labels on '
+                f'{stats["images_kept"]} of {stats["images_in"]} images: '
+                'they are likely noise. Check its training log (a box loss '
+                'stuck at 1.0 means its box regression never trained) and '
+                'retrain it (another seed, schedule or learning rate).')
+            print_log(
+                f'[casp] warning: {warnings[-1]}',
+                logger='current',
+                level=logging.WARNING)
         if stats['images_kept'] == 0:
             raise PipelineError(
                 f'the labeler of round {round_} kept no image ({stats}); '
@@ -601,6 +618,7 @@ class CaspPipeline:
                 refused=dict(refused),
                 class_specific=self.settings.pseudo.class_specific,
                 round=round_,
+                warnings=warnings,
                 wall_s=round(time.time() - t0, 1)))
 
     def run_warmup(self, round_: int = 1) -> dict:

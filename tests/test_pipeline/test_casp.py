@@ -72,6 +72,9 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
     assert 'agnostic/bbox_mAP' in out['labeler']['metrics']
     pseudo = json.load(open(out['pseudo']['file']))
     assert pseudo['annotations'] and pseudo['info']['delta'] == 0.05
+    # a labeler that scored 0 box AP on val is warned about, not trusted
+    empty = out['labeler']['metrics']['agnostic/bbox_mAP'] == 0
+    assert bool(out['pseudo']['warnings']) == empty
     report = out['evaluate']['report']
     for ext in ('md', 'csv', 'json', 'png'):
         assert osp.getsize(report[ext]) > 0
