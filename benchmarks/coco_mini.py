@@ -526,8 +526,8 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
         # AP is never negative; an all-zero panel still gets a readable axis
         ax.set_ylim(0, max(ax.get_ylim()[1], 0.01))
         ax.legend(fontsize=8)
-    axes[0].set_ylabel(f'AP (mean ± std over {len(seeds)} seeds, dots: '
-                       'seeds)')
+    axes[0].set_ylabel('AP (mean ± std over the seeds a method ran, '
+                       'dots: seeds)')
     ax = axes[2]
     for j, method in enumerate(methods):
         for k, seed in enumerate(s for s in seeds if (method, s) in per_run):
