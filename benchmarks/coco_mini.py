@@ -45,10 +45,10 @@ run as a whole; one seed fits in one 10-minute device call). ``cpu`` is
 the one for 2 CPU cores: 160 px, 64-channel FPN and heads, batch 4, the
 backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
 for small batches), labeler/warmup/finetune 20/3/20 epochs, PreDet 2;
-seed 0 on 2 cores: baseline 6.5 min (AP50 0.023 on val), CaSP's stages
-21 min (docs/benchmarks.md has every trade and measurement). ``cpu_smoke``
-(192 px, 3/1/3 epochs) only shows that every method runs end to end:
-its models do not train.
+on 2 cores a seed of baseline + CaSP takes about 25 min, all five
+methods 69 min (seed 0; docs/benchmarks.md has every trade and
+measurement). ``cpu_smoke`` (192 px, 3/1/3 epochs) only shows that every
+method runs end to end: its models do not train.
 
 Without ``--combine``, results are rewritten after every (method, seed)
 run, so a killed benchmark keeps what finished; ``--combine`` merges the
