@@ -367,7 +367,8 @@ def aggregate(per_run: dict, methods, seeds) -> list:
                 for r in runs
             ])
         # has the scored model's loss flattened? relative change over its
-        # last 5 epochs (about 0: flat; clearly negative: still falling)
+        # last LOSS_WINDOW epochs (about 0: flat; clearly negative: still
+        # falling)
         curves = [scored_curve(r, method) for r in runs]
         row['final loss'] = _mean_std(
             [c[max(c)] if c else None for c in curves])

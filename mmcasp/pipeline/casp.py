@@ -37,7 +37,7 @@ from mmcasp.utils import (InputFileError, ScheduleError, check_coco_file,
                           load_json, register_all_modules)
 from . import labelers as _labelers  # noqa: F401  (registers the labelers)
 from .errors import PipelineError
-from .labeler_health import empty_labeler_metric
+from .labeler_health import empty_labeler_warning
 from .labelers import BaseLabeler, CheckpointLabeler, DetectorLabeler
 from .records import (STAGES, StageRecords, config_digest, round_stage,
                       stage_round)
@@ -589,19 +589,12 @@ class CaspPipeline:
         refused = images[1]
         out = osp.join(self.records.dir(stage), 'pseudo_labels.json')
         stats = self.label('unlabeled', out, round_, images=images)
-        warnings = []
         _, rec = self.round_labeler(round_)
-        empty = empty_labeler_metric(rec.get('metrics') or {})
-        if empty is not None:
-            warnings.append(
-                f'the labeler of round {round_} scored {empty} = 0.000 on val'
-                f' and kept {stats["labels"]} labels on '
-                f'{stats["images_kept"]} of {stats["images_in"]} images: '
-                'they are likely noise. Check its training log (a box loss '
-                'stuck at 1.0 means its box regression never trained) and '
-                'retrain it (another seed, schedule or learning rate).')
+        warning = empty_labeler_warning(
+            rec.get('metrics') or {}, stats, round_)
+        if warning is not None:
             print_log(
-                f'[casp] warning: {warnings[-1]}',
+                f'[casp] warning: {warning}',
                 logger='current',
                 level=logging.WARNING)
         if stats['images_kept'] == 0:
@@ -618,7 +611,7 @@ class CaspPipeline:
                 refused=dict(refused),
                 class_specific=self.settings.pseudo.class_specific,
                 round=round_,
-                warnings=warnings,
+                warnings=[warning] if warning else [],
                 wall_s=round(time.time() - t0, 1)))
 
     def run_warmup(self, round_: int = 1) -> dict:

@@ -9,7 +9,7 @@ them is no warmup; the pipeline says so before spending one on them.
 """
 from typing import Dict, Optional
 
-__all__ = ['empty_labeler_metric']
+__all__ = ['empty_labeler_metric', 'empty_labeler_warning']
 
 
 def empty_labeler_metric(metrics: Dict[str, float]) -> Optional[str]:
@@ -20,3 +20,19 @@ def empty_labeler_metric(metrics: Dict[str, float]) -> Optional[str]:
     if keys and all(metrics[k] == 0 for k in keys):
         return keys[0]
     return None
+
+
+def empty_labeler_warning(metrics: Dict[str, float], stats: dict,
+                          round_: int) -> Optional[str]:
+    """What to tell the user when the labeler of ``round_`` scored 0 box
+    AP on val (:func:`empty_labeler_metric`) yet kept labels (``stats``:
+    the pseudo-labeling statistics); ``None`` when it did not."""
+    empty = empty_labeler_metric(metrics)
+    if empty is None:
+        return None
+    return (f'the labeler of round {round_} scored {empty} = 0.000 on val'
+            f' and kept {stats["labels"]} labels on {stats["images_kept"]} '
+            f'of {stats["images_in"]} images: they are likely noise. Check '
+            'its training log (a box loss stuck at 1.0 means its box '
+            'regression never trained) and retrain it (another seed, '
+            'schedule or learning rate).')
