@@ -15,7 +15,10 @@ same schedule; they differ in what it starts from:
   unlabeled images (delta 0.2) -> warmup -> finetune (backbone, neck,
   heads);
 - ``casp-cs``: the same with the 80 classes kept by labeler, pseudo labels
-  and warmup (the papers' Objects(P,S) ablation); classifier copied;
+  and warmup (the papers' Objects(P,S) ablation); classifier copied. Its
+  labeler, the 80-class CondInst trained on the labeled images, is the
+  baseline's model (same config, epochs and seed), so the pipeline takes
+  the baseline's instead of training it twice;
 - ``dap``: CAM boxes of the ImageNet EfficientNet-Lite0 classifier on the
   unlabeled images -> box-only FCOS warmup -> finetune (backbone, neck, box
   head);
@@ -36,11 +39,11 @@ to ``--out`` when given.
 
 Profiles: ``gpu`` (384 px, the configs' 256-channel FPN and heads,
 labeler/warmup/finetune 10/3/10 epochs, PreDet 2) is the one for an H100:
-about 10,600 training images per seed (:func:`training_images`). Our one
+about 9,550 training images per seed (:func:`training_images`). Our one
 H100 measurement of this model, 3,600 training images in 154 s at 512 px
-with evaluation (23 images/s), puts a seed at 7.6 minutes at 512 px; 384
+with evaluation (23 images/s), puts a seed at 6.9 minutes at 512 px; 384
 px has 56 % of the pixels, other stages add evaluations and start-ups, so
-we expect 6-8 minutes per seed, about 20 for 3 seeds (an estimate, not yet
+we expect 5-7 minutes per seed, about 20 for 3 seeds (an estimate, not yet
 run as a whole; one seed fits in one 10-minute device call). ``cpu`` is
 the one for 2 CPU cores: 160 px, 64-channel FPN and heads, batch 4, the
 backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
@@ -130,14 +133,16 @@ def training_images(profile: dict,
                     unlabeled: int = 323) -> dict:
     """Images each method trains on per seed (epochs x split size; PreDet
     counts an image once although it makes two views), to size a profile
-    against a time budget."""
+    against a time budget. ``casp-cs``'s labeler is the baseline's model
+    (the same config, and the same epochs in every profile:
+    :func:`~mmcasp.pipeline.labeler_is_baseline`), trained once per seed."""
     ep = profile['epochs']
     finetune = ep['finetune'] * labeled
-    casp = ep['labeler'] * labeled + ep['warmup'] * unlabeled + finetune
+    pseudo_start = ep['warmup'] * unlabeled + finetune
     return {
         'baseline': finetune,
-        'casp': casp,
-        'casp-cs': casp,
+        'casp': ep['labeler'] * labeled + pseudo_start,
+        'casp-cs': pseudo_start,
         'dap': ep['warmup'] * unlabeled + finetune,
         'predet': ep['predet'] * unlabeled + finetune,
         # round 1 is casp's (shared)

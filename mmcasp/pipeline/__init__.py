@@ -9,8 +9,8 @@ from .report import plot_sweep, results_rows, write_report, write_table
 from .settings import (CaspSettings, FinetuneSettings, PseudoSettings,
                        SettingsError, StageSettings, parse)
 from .stage_configs import build_stage_config, resolve_config
-from .sweep import (expand_grid, set_dotted, stage_keys, stage_settings,
-                    sweep_rows)
+from .sweep import (expand_grid, labeler_is_baseline, set_dotted, stage_keys,
+                    stage_settings, sweep_rows)
 
 __all__ = [
     'STAGES', 'CaspPipeline', 'PipelineError', 'SettingsError', 'prepare_casp',
@@ -19,6 +19,6 @@ __all__ = [
     'CamLabeler', 'NoLabeler', 'labeled_categories', 'CaspSettings',
     'FinetuneSettings', 'PseudoSettings', 'StageSettings', 'parse',
     'plot_sweep', 'results_rows', 'write_report', 'write_table', 'expand_grid',
-    'set_dotted', 'stage_keys', 'stage_settings', 'sweep_rows', 'CASP_KEYS',
-    'apply_cfg_options'
+    'labeler_is_baseline', 'set_dotted', 'stage_keys', 'stage_settings',
+    'sweep_rows', 'CASP_KEYS', 'apply_cfg_options'
 ]

@@ -47,7 +47,7 @@ from .stage_configs import (build_stage_config, eval_config, innermost_dataset,
                             is_panoptic, is_self_supervised, loads_masks,
                             resolve_config, trains_on_image_labels,
                             validates_on_test_split, with_epochs)
-from .sweep import stage_settings
+from .sweep import labeler_is_baseline, stage_settings
 
 __all__ = [
     'STAGES', 'PipelineError', 'CaspPipeline', 'resolve_config',
@@ -529,6 +529,32 @@ class CaspPipeline:
                 for k, v in metrics.items()
             },
             wall_s=round(time.time() - t0, 1))
+
+    @property
+    def labeler_is_baseline(self) -> bool:
+        """Whether the labeler stage would train the baseline's very model
+        (:func:`~mmcasp.pipeline.labeler_is_baseline`)."""
+        return labeler_is_baseline(self.raw)
+
+    def baseline_as_labeler(self) -> dict:
+        """The labeler stage's record when the labeler is the baseline's
+        model (:attr:`labeler_is_baseline`): the baseline's checkpoint,
+        config and metrics, the baseline trained now if it is not done, so
+        that one model is not trained twice. Its time counts in the
+        baseline's record."""
+        self.records.check_current(['baseline'])
+        base = self.records.get('baseline')
+        print_log(
+            "[casp] labeler: the baseline's model (the same settings); " +
+            ('taking the done baseline' if base else 'training it once'),
+            logger='current')
+        base = base or self.run_baseline()
+        return dict(
+            checkpoint=base['checkpoint'],
+            config=base['config'],
+            metrics=base['metrics'],
+            wall_s=0.0,
+            same_as='baseline')
 
     def run_labeler(self) -> dict:
         return self.records.write(

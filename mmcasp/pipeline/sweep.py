@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Sequence
 from .records import round_stage
 
 __all__ = [
-    'expand_grid', 'set_dotted', 'stage_keys', 'stage_settings', 'sweep_rows'
+    'expand_grid', 'labeler_is_baseline', 'set_dotted', 'stage_keys',
+    'stage_settings', 'sweep_rows'
 ]
 
 #: What each stage's result depends on (keys of the ``casp`` dict).
@@ -97,6 +98,32 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
                 out[round_stage(stage, r)] = dict(out['warmup'], round=r)
         out['finetune'] = dict(out['finetune'], rounds=rounds)
     return out
+
+
+def labeler_is_baseline(casp: dict) -> bool:
+    """Whether the ``labeler`` stage would train the baseline's very model:
+    a class-specific ``'detector'`` labeler whose settings (config, epochs,
+    options) are the baseline's, on the same data with the same seed (the
+    papers' class-specific pseudo-label ablation, whose labeler is the
+    detector trained on the labeled split, as the baseline is). The
+    pipeline then trains that model once. Compares the stages' settings
+    (:func:`stage_settings`), so anything that makes the two differ (another
+    config, epoch count, option, ``pretrain_on``) means two trainings."""
+    from .settings import DEFAULT_LABELER
+    labeler = casp.get('labeler') or {}
+    if labeler.get('type', DEFAULT_LABELER) != 'detector' or \
+            not (casp.get('pseudo') or {}).get('class_specific'):
+        return False
+    settings = stage_settings(casp)
+    lab, base = dict(settings['labeler']), dict(settings['baseline'])
+
+    def model(d):
+        d = {k: v for k, v in (d or {}).items() if k != 'type'}
+        d['cfg_options'] = d.get('cfg_options') or {}
+        return d
+
+    return model(lab.pop('labeler')) == model(base.pop('finetune')) and \
+        lab == base
 
 
 def _labeler_class(labeler: dict):

@@ -233,9 +233,24 @@ def test_training_images_sizes_the_profiles():
     # labeler 10 x 100 + warmup 3 x 323 + finetune 10 x 100
     assert per_method['casp'] == 2969
     assert per_method['baseline'] == 1000
+    # casp-cs's labeler is the baseline (trained once per seed)
+    assert per_method['casp-cs'] == 3 * 323 + 1000
     # the five methods; the self-training row adds round 2 and a finetune
-    assert sum(v for k, v in per_method.items() if k != 'casp-r2') < 11000
+    assert sum(v for k, v in per_method.items() if k != 'casp-r2') == 9553
     assert per_method['casp-r2'] == 3 * 323 + 1000
+
+
+def test_casp_cs_labeler_is_the_baseline_in_every_profile(tmp_path):
+    """What :func:`training_images` assumes: in every profile casp-cs's
+    labeler has the baseline's settings, so it is not trained twice;
+    casp's class-agnostic labeler is a model of its own."""
+    from mmcasp.pipeline import labeler_is_baseline
+    for name, profile in bench.PROFILES.items():
+        work = str(tmp_path / name)
+        cs = bench.method_casp('casp-cs', profile, work, work, 0)
+        assert labeler_is_baseline(cs), name
+        ca = bench.method_casp('casp', profile, work, work, 0)
+        assert not labeler_is_baseline(ca), name
 
 
 def test_paired_rows_compare_with_the_baseline_of_the_same_seed():

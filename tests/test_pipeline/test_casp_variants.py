@@ -45,6 +45,56 @@ def test_class_specific_pseudo_labels(toy_root, tmp_path):
     for stage in ('labeler', 'warmup'):
         assert 'coco/bbox_mAP' in out[stage]['metrics'], stage
         assert 'agnostic/bbox_mAP' in out[stage]['metrics'], stage
+    # the labeler has the baseline's settings: it is the baseline's model
+    assert out['labeler']['same_as'] == 'baseline'
+    base = json.load(open(tmp_path / 'cs' / 'baseline' / 'done.json'))
+    assert out['labeler']['checkpoint'] == base['checkpoint']
+    assert out['labeler']['metrics'] == base['metrics']
+    assert not osp.exists(tmp_path / 'cs' / 'labeler' / 'epoch_1.pth')
+
+
+def _fake_train(calls, tmp_path):
+    """A stand-in for :meth:`CaspPipeline.train`: records the stage and
+    returns a record with a checkpoint file, training nothing."""
+
+    def train(self, stage, cfg):
+        calls.append(stage)
+        ckpt = tmp_path / f'{stage}_{len(calls)}.pth'
+        ckpt.write_text('weights')
+        return dict(
+            checkpoint=str(ckpt),
+            config=str(tmp_path / f'{stage}.py'),
+            metrics={'agnostic/bbox_mAP': 0.5},
+            wall_s=1.0)
+
+    return train
+
+
+def test_a_labeler_with_the_baselines_settings_is_trained_once(
+        toy_root, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(CaspPipeline, 'train', _fake_train(calls, tmp_path))
+    casp = _casp(toy_root)
+    casp['pseudo']['class_specific'] = True
+    casp['labeler'] = {
+        k: casp['finetune'][k]
+        for k in ('config', 'epochs', 'cfg_options')
+    }
+    pipe = CaspPipeline(casp, str(tmp_path / 'same'))
+    assert pipe.labeler_is_baseline
+    lab = pipe.run(['labeler'])['labeler']
+    assert calls == ['baseline']
+    assert lab['same_as'] == 'baseline' and lab['wall_s'] == 0.0
+    base = pipe.run(['baseline'])['baseline']  # done: not trained again
+    assert calls == ['baseline']
+    assert lab['checkpoint'] == base['checkpoint']
+    assert lab['metrics'] == base['metrics']
+    # another epoch count: another model, trained as the labeler
+    casp['labeler']['epochs'] = 2
+    pipe = CaspPipeline(casp, str(tmp_path / 'other'))
+    assert not pipe.labeler_is_baseline
+    pipe.run(['labeler'])
+    assert calls == ['baseline', 'labeler']
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from mmcasp.pipeline import expand_grid, stage_keys, sweep_rows
+from mmcasp.pipeline import (expand_grid, labeler_is_baseline, stage_keys,
+                             sweep_rows)
 from tests._helpers import REPO_ROOT, subprocess_env
 from .test_casp import FAST, TOY_CFG
 
@@ -46,6 +47,32 @@ def test_expand_grid_and_shared_stages():
         [dict(r, work_dir=f'/x/run-{i}') for i, r in enumerate(runs)])
     assert rows[2]['finetune.parts'] == '["backbone", "neck"]'
     assert rows[0]['CaSP AP^det'] is None
+
+
+def test_labeler_is_baseline():
+    """A class-specific detector labeler with the baseline's settings is
+    the baseline's model; any difference makes it another."""
+    casp = _base()
+    casp['labeler'] = dict(config='b.py', epochs=1)
+    assert not labeler_is_baseline(casp)  # class-agnostic labels
+    casp['pseudo']['class_specific'] = True
+    assert labeler_is_baseline(casp)
+    casp['labeler'].update(type='detector', cfg_options={})
+    assert labeler_is_baseline(casp)  # the defaults spelled out
+    changes = [('epochs', 2), ('config', 'a.py'), ('type', 'cam'),
+               ('cfg_options', dict(x=1))]
+    for key, value in changes:
+        other = _base()
+        other['pseudo']['class_specific'] = True
+        other['labeler'] = dict(dict(config='b.py', epochs=1), **{key: value})
+        assert not labeler_is_baseline(other), key
+    other = dict(casp, pretrain_on='entities')
+    assert not labeler_is_baseline(other)
+    # a baseline of its own: compared with that one
+    other = dict(casp, baseline=dict(config='b.py', epochs=3))
+    assert not labeler_is_baseline(other)
+    other['labeler'] = dict(config='b.py', epochs=3)
+    assert labeler_is_baseline(other)
 
 
 @pytest.mark.slow

@@ -16,7 +16,9 @@ class DetectorLabeler(BaseLabeler):
     """Train ``config`` (the papers' class-agnostic CondInst, or any mmdet
     detector config) on the labeled split, then keep its predictions with
     objectness above ``pseudo.delta``. With ``pseudo.class_specific`` the
-    config is a class-specific detector and its classes are kept.
+    config is a class-specific detector and its classes are kept; if its
+    settings are then the baseline's, it is the baseline's model, which is
+    trained once (:func:`~mmcasp.pipeline.labeler_is_baseline`).
 
     Args:
         config: The detector's mmdet config.
@@ -50,6 +52,10 @@ class DetectorLabeler(BaseLabeler):
         return pipeline.config_problems('labeler.config', self.config)
 
     def run(self, pipeline) -> dict:
+        if pipeline.labeler_is_baseline:
+            # a class-specific labeler with the baseline's settings is the
+            # baseline's model: trained once, for both stages
+            return pipeline.baseline_as_labeler()
         cfg = pipeline.stage_config(
             'labeler',
             self.stage,
