@@ -13,18 +13,24 @@ order, initialisation, augmentation. Results: ``<work-dir>/toy_seeds.md``
 (mean ± std per method over seeds) and ``toy_seeds_paired.md`` (per-seed
 differences to the baseline of the same seed, their mean ± std, 95 %
 t-interval and whether it excludes 0), with every number in
-``toy_seeds_runs.json``. Re-running skips finished seeds' stages.
+``toy_seeds_runs.json``, and the plot ``toy_seeds.png`` (AP per method
+with the seeds as dots, class-agnostic AP of labeler, warmed-up and
+finetuned models, loss curves); ``--out STEM`` copies them to
+``STEM.md``, ``STEM_paired.md``, ``STEM.json`` and ``STEM.png``.
+Re-running skips finished seeds' stages.
 """
 import argparse
 import json
+import os
 import os.path as osp
+import shutil
 import sys
 
 HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from coco_mini import aggregate, loss_curves, paired_rows
+from coco_mini import aggregate, loss_curves, paired_rows, plot_benchmark
 
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
@@ -39,6 +45,8 @@ def parse_args(argv=None):
     p.add_argument('--config', default=DEFAULT)
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
     p.add_argument('--work-dir', default='work_dirs/bench_toy_seeds')
+    p.add_argument(
+        '--out', help='copy the tables, runs and plot here (a path stem)')
     return p.parse_args(argv)
 
 
@@ -79,6 +87,16 @@ def main(argv=None):
                             for (m, s), v in per_run.items() if m == method
                         }),
                     default=str)), osp.join(work, 'toy_seeds_runs.json'))
+        plot_benchmark(per_run, methods, args.seeds,
+                       osp.join(work, 'toy_seeds.png'))
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        for name, ext in (('toy_seeds.md', '.md'), ('toy_seeds_paired.md',
+                                                    '_paired.md'),
+                          ('toy_seeds_runs.json', '.json'), ('toy_seeds.png',
+                                                             '.png')):
+            if osp.isfile(osp.join(work, name)):
+                shutil.copy(osp.join(work, name), args.out + ext)
     print(open(osp.join(work, 'toy_seeds.md')).read())
     if osp.isfile(osp.join(work, 'toy_seeds_paired.md')):
         print(open(osp.join(work, 'toy_seeds_paired.md')).read())
