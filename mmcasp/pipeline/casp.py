@@ -574,7 +574,9 @@ class CaspPipeline:
             raise PipelineError(f'round {round_} needs the warmup of round '
                                 f'{round_ - 1}')
         labeler = CheckpointLabeler(prev['config'], prev['checkpoint'])
-        return labeler, labeler.run(self)
+        # the warmed-up model's val metrics: what the labeler checks read
+        return labeler, dict(
+            labeler.run(self), metrics=prev.get('metrics') or {})
 
     def label(self,
               split: str,

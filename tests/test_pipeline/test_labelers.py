@@ -345,6 +345,28 @@ def test_two_self_training_rounds(toy_root, tmp_path):
         assert row in md, row
 
 
+def test_a_later_rounds_labeler_carries_the_warmups_metrics(
+        toy_root, tmp_path):
+    """Round 2's labeler is round 1's warmed-up model, with that model's
+    val metrics (which the empty-labeler check reads)."""
+    casp = _casp(toy_root)
+    casp['rounds'] = 2
+    pipe = CaspPipeline(casp, str(tmp_path / 'r2'))
+    ckpt = tmp_path / 'warmup.pth'
+    ckpt.write_text('weights')
+    metrics = {'agnostic/bbox_mAP': 0.0}
+    pipe.records.write(
+        'warmup',
+        dict(
+            checkpoint=str(ckpt),
+            config=casp['warmup']['config'],
+            metrics=metrics),
+        with_settings=False)
+    labeler, rec = pipe.round_labeler(2)
+    assert labeler.checkpoint == str(ckpt)
+    assert rec['metrics'] == metrics
+
+
 def test_rounds_need_a_labeling_warmup(toy_root, tmp_path):
     casp = _casp(toy_root)
     casp['rounds'] = 2
