@@ -15,6 +15,15 @@ share of time spent waiting for data, and peak memory (CUDA: max
 allocated; CPU: the process's peak resident set). Every (model, AMP) case
 runs in a fresh process, so one case's memory never counts in another's.
 AMP is measured on GPU only: mmengine's ``AmpOptimWrapper`` refuses CPUs.
+
+``--config PATH`` (repeatable) measures those configs instead of the two
+above, e.g. a pipeline stage's dumped config (its own data and input size:
+``--size`` then rescales only when given, from the 512 px the shipped
+COCO-mini configs train at); run it once per ``--workers`` value to see
+what the loader's processes cost a run on few cores:
+
+    python benchmarks/train_speed.py --config WORK/seed0/casp/warmup/X.py \
+        --batch 4 --workers 0
 """
 import argparse
 import json
@@ -60,7 +69,8 @@ def measure(config: str, args, amp: bool, device: str) -> dict:
     root = osp.abspath(args.data_root) + '/'
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.data_root = root
-    rescale_pipeline(ds_cfg.pipeline, args.size / 512.)
+    if args.size:
+        rescale_pipeline(ds_cfg.pipeline, args.size / 512.)
     with DefaultScope.overwrite_default_scope('mmcasp'):
         dataset = DATASETS.build(ds_cfg)
         model = MODELS.build(cfg.model).to(device)
@@ -109,9 +119,14 @@ def measure(config: str, args, amp: bool, device: str) -> dict:
         'peak RSS of a process that ran only this case')
 
 
-def cases(device: str) -> list:
-    """``(model name, config, amp)`` in the order they are measured."""
-    return [(name, config, amp) for name, config in MODELS_UNDER_TEST.items()
+def cases(device: str, configs=None) -> list:
+    """``(model name, config, amp)`` in the order they are measured:
+    :data:`MODELS_UNDER_TEST`, or ``configs`` (paths, named by file)."""
+    models = {
+        osp.basename(c): osp.abspath(c)
+        for c in configs
+    } if configs else MODELS_UNDER_TEST
+    return [(name, config, amp) for name, config in models.items()
             for amp in ((False, True) if device == 'cuda' else (False, ))]
 
 
@@ -121,17 +136,27 @@ def main(argv=None):
     p.add_argument('--iters', type=int, default=30)
     p.add_argument('--warmup', type=int, default=5)
     p.add_argument('--batch', type=int, default=8)
-    p.add_argument('--size', type=int, default=512, help='longer side')
+    p.add_argument(
+        '--size',
+        type=int,
+        help='longer side (default 512 for the two models; with --config: '
+        "the config's own)")
+    p.add_argument(
+        '--config',
+        action='append',
+        help='measure this training config instead (repeatable)')
     p.add_argument('--workers', type=int, default=4)
     p.add_argument('--out')
     # internal: measure only case N of cases() in this process
     p.add_argument('--case', type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.size is None and not args.config:
+        args.size = 512
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if args.case is not None:
         register_all_modules(init_default_scope=False)
         torch.manual_seed(0)
-        name, config, amp = cases(device)[args.case]
+        name, config, amp = cases(device, args.config)[args.case]
         r = dict(model=name, amp=amp, **measure(config, args, amp, device))
         print(json.dumps(r))
         return
@@ -149,11 +174,14 @@ def main(argv=None):
         osp.abspath(__file__), '--data-root', args.data_root, '--iters',
         str(args.iters), '--warmup',
         str(args.warmup), '--batch',
-        str(args.batch), '--size',
-        str(args.size), '--workers',
+        str(args.batch), '--workers',
         str(args.workers)
     ]
-    for i in range(len(cases(device))):
+    if args.size:
+        child += ['--size', str(args.size)]
+    for config in args.config or ():
+        child += ['--config', osp.abspath(config)]
+    for i in range(len(cases(device, args.config))):
         proc = subprocess.run(
             child + ['--case', str(i)], stdout=subprocess.PIPE, text=True)
         if proc.returncode:

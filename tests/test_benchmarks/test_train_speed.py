@@ -39,3 +39,30 @@ def test_train_speed_measures_both_models_in_fresh_processes(tmp_path):
         assert r['peak_memory_mib'] > 0
         assert 'only this case' in r['peak_memory_kind']
     assert 'case' not in res['settings']
+
+
+@pytest.mark.skipif(
+    not osp.isdir(COCO_MINI),
+    reason=f'needs the shared COCO-mini images at {COCO_MINI}')
+def test_train_speed_measures_a_given_config(tmp_path):
+    """``--config``: any training config instead of the two models (here
+    the 80-class one, at its own data settings, rescaled by ``--size``)."""
+    config = osp.join(REPO_ROOT, 'benchmarks', 'configs',
+                      'condinst_effl0_fpn_36e_coco-mini.py')
+    out = tmp_path / 'speed.json'
+    subprocess.run([
+        sys.executable,
+        osp.join(REPO_ROOT, 'benchmarks', 'train_speed.py'), '--data-root',
+        COCO_MINI, '--iters', '1', '--warmup', '0', '--batch', '1', '--size',
+        '128', '--workers', '0', '--config', config, '--out',
+        str(out)
+    ],
+                   check=True,
+                   env=subprocess_env(),
+                   cwd=REPO_ROOT,
+                   timeout=600)
+    res = json.loads(out.read_text())
+    assert [r['model']
+            for r in res['runs']] == ['condinst_effl0_fpn_36e_coco-mini.py']
+    assert res['runs'][0]['images_per_s'] > 0
+    assert res['settings']['config'] == [config]
