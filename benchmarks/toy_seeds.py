@@ -64,8 +64,16 @@ def main(argv=None):
         method = pipe.settings.method or pipe.labeler.method
         out = pipe.run()
         loss = loss_curves(pipe)
+        # the baseline's row holds its own stages only (as in coco_mini)
         per_run[('baseline', seed)] = dict(
-            stages=out, extra={}, gap={}, loss=loss)
+            stages={s: out[s]
+                    for s in ('baseline', 'evaluate') if s in out},
+            extra={},
+            gap={},
+            loss={
+                s: c
+                for s, c in loss.items() if s == 'baseline'
+            })
         per_run[(method, seed)] = dict(stages=out, extra={}, gap={}, loss=loss)
         methods = ['baseline', method]
         rows = aggregate(per_run, methods, args.seeds)
