@@ -17,10 +17,11 @@ runs in a fresh process, so one case's memory never counts in another's.
 AMP is measured on GPU only: mmengine's ``AmpOptimWrapper`` refuses CPUs.
 
 ``--config PATH`` (repeatable) measures those configs instead of the two
-above, e.g. a pipeline stage's dumped config (its own data and input size:
-``--size`` then rescales only when given, from the 512 px the shipped
-COCO-mini configs train at); run it once per ``--workers`` value to see
-what the loader's processes cost a run on few cores:
+above, e.g. a pipeline stage's dumped config, with its own data and input
+size unless ``--data-root`` / ``--size`` are given (``--size`` rescales
+every training scale so that the largest becomes it); run it once per
+``--workers`` value to see what the loader's processes cost a run on few
+cores:
 
     python benchmarks/train_speed.py --config WORK/seed0/casp/warmup/X.py \
         --batch 4 --workers 0
@@ -64,13 +65,28 @@ def _cycle(loader):
         yield from loader
 
 
+def largest_scale(pipeline: list) -> int:
+    """The largest side any resize of a data pipeline produces (its
+    ``scale``/``scales``), or ``None`` without one."""
+    sides = []
+    for t in pipeline:
+        scales = list(t.get('scales') or [])
+        if isinstance(t.get('scale'), (tuple, list)):
+            scales.append(t['scale'])
+        sides += [max(sc) for sc in scales]
+    return max(sides) if sides else None
+
+
 def measure(config: str, args, amp: bool, device: str) -> dict:
     cfg = Config.fromfile(config)
-    root = osp.abspath(args.data_root) + '/'
     ds_cfg = cfg.train_dataloader.dataset
-    ds_cfg.data_root = root
+    if args.data_root:
+        ds_cfg.data_root = osp.abspath(args.data_root) + '/'
     if args.size:
-        rescale_pipeline(ds_cfg.pipeline, args.size / 512.)
+        own = largest_scale(ds_cfg.pipeline)
+        if own is None:
+            sys.exit(f'error: --size: {config} resizes nothing')
+        rescale_pipeline(ds_cfg.pipeline, args.size / own)
     with DefaultScope.overwrite_default_scope('mmcasp'):
         dataset = DATASETS.build(ds_cfg)
         model = MODELS.build(cfg.model).to(device)
@@ -121,9 +137,10 @@ def measure(config: str, args, amp: bool, device: str) -> dict:
 
 def cases(device: str, configs=None) -> list:
     """``(model name, config, amp)`` in the order they are measured:
-    :data:`MODELS_UNDER_TEST`, or ``configs`` (paths, named by file)."""
+    :data:`MODELS_UNDER_TEST`, or ``configs`` (paths, named by their
+    absolute path: stage configs of one pipeline share file names)."""
     models = {
-        osp.basename(c): osp.abspath(c)
+        osp.abspath(c): osp.abspath(c)
         for c in configs
     } if configs else MODELS_UNDER_TEST
     return [(name, config, amp) for name, config in models.items()
@@ -132,15 +149,18 @@ def cases(device: str, configs=None) -> list:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data-root', default='../shared/data/coco-mini')
+    p.add_argument(
+        '--data-root',
+        help='default ../shared/data/coco-mini for the two models; with '
+        "--config: the config's own")
     p.add_argument('--iters', type=int, default=30)
     p.add_argument('--warmup', type=int, default=5)
     p.add_argument('--batch', type=int, default=8)
     p.add_argument(
         '--size',
         type=int,
-        help='longer side (default 512 for the two models; with --config: '
-        "the config's own)")
+        help='longer side, the training scales rescaled from the largest '
+        "(default 512 for the two models; with --config: the config's own)")
     p.add_argument(
         '--config',
         action='append',
@@ -150,8 +170,9 @@ def main(argv=None):
     # internal: measure only case N of cases() in this process
     p.add_argument('--case', type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.size is None and not args.config:
-        args.size = 512
+    if not args.config:
+        args.size = args.size or 512
+        args.data_root = args.data_root or '../shared/data/coco-mini'
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     if args.case is not None:
         register_all_modules(init_default_scope=False)
@@ -171,7 +192,7 @@ def main(argv=None):
         runs=[])
     child = [
         sys.executable,
-        osp.abspath(__file__), '--data-root', args.data_root, '--iters',
+        osp.abspath(__file__), '--iters',
         str(args.iters), '--warmup',
         str(args.warmup), '--batch',
         str(args.batch), '--workers',
@@ -179,6 +200,8 @@ def main(argv=None):
     ]
     if args.size:
         child += ['--size', str(args.size)]
+    if args.data_root:
+        child += ['--data-root', args.data_root]
     for config in args.config or ():
         child += ['--config', osp.abspath(config)]
     for i in range(len(cases(device, args.config))):

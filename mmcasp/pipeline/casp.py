@@ -17,6 +17,7 @@ before any training starts.
 """
 import json
 import logging
+import os
 import os.path as osp
 import time
 from dataclasses import asdict
@@ -33,8 +34,8 @@ from mmcasp.engine.hooks import LastValMetricsHook
 from mmcasp.pseudo_labels import collect_images, dump_json_atomic
 from mmcasp.registry import LABELERS
 from mmcasp.utils import (InputFileError, ScheduleError, check_coco_file,
-                          coco_problems, format_problems, load_config,
-                          load_json, register_all_modules)
+                          coco_problems, format_problems, link_or_copy,
+                          load_config, load_json, register_all_modules)
 from . import labelers as _labelers  # noqa: F401  (registers the labelers)
 from .errors import PipelineError
 from .labeler_health import empty_labeler_warning
@@ -538,10 +539,12 @@ class CaspPipeline:
 
     def baseline_as_labeler(self) -> dict:
         """The labeler stage's record when the labeler is the baseline's
-        model (:attr:`labeler_is_baseline`): the baseline's checkpoint,
-        config and metrics, the baseline trained now if it is not done, so
-        that one model is not trained twice. Its time counts in the
-        baseline's record."""
+        model (:attr:`labeler_is_baseline`): the baseline (trained now if
+        it is not done) with its metrics, so that one model is not trained
+        twice. Its checkpoint and config are hard-linked (else copied) into
+        the labeler's folder, so that the labeler stays what its record
+        says when the baseline is deleted or retrained with other
+        settings. Its training time counts in the baseline's record."""
         self.records.check_current(['baseline'])
         base = self.records.get('baseline')
         print_log(
@@ -549,12 +552,22 @@ class CaspPipeline:
             ('taking the done baseline' if base else 'training it once'),
             logger='current')
         base = base or self.run_baseline()
+        folder = self.records.dir('labeler')
+        files = {
+            key: osp.join(folder, osp.basename(base[key]))
+            for key in ('checkpoint', 'config')
+        }
+        if get_dist_info()[0] == 0:
+            os.makedirs(folder, exist_ok=True)
+            for key, dst in files.items():
+                link_or_copy(base[key], dst)
+        barrier()
         return dict(
-            checkpoint=base['checkpoint'],
-            config=base['config'],
+            files,
             metrics=base['metrics'],
             wall_s=0.0,
-            same_as='baseline')
+            same_as='baseline',
+            baseline_checkpoint=base['checkpoint'])
 
     def run_labeler(self) -> dict:
         return self.records.write(

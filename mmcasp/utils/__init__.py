@@ -5,7 +5,7 @@ from .checkpoint import (UnsafeCheckpointError,
 from .config import config_root, package_root, register_config_package
 from .dist import (DistLaunchError, cpu_model_wrapper_cfg, init_distributed,
                    slurm_dist_env)
-from .fileio import dump_json_atomic
+from .fileio import dump_json_atomic, link_or_copy
 from .input_files import (InputFileError, check_coco_file, coco_problems,
                           format_problems, load_config, load_json)
 from .schedules import ScheduleError, rescale_param_schedulers
@@ -19,7 +19,7 @@ __all__ = [
     'package_root', 'register_config_package', 'register_all_modules',
     'SUPPORTED_VERSIONS', 'check_dependencies', 'retarget_data_root',
     'init_distributed', 'cpu_model_wrapper_cfg', 'dump_json_atomic',
-    'slurm_dist_env', 'DistLaunchError', 'InputFileError', 'load_json',
-    'coco_problems', 'check_coco_file', 'format_problems', 'load_config',
-    'ScheduleError', 'rescale_param_schedulers'
+    'link_or_copy', 'slurm_dist_env', 'DistLaunchError', 'InputFileError',
+    'load_json', 'coco_problems', 'check_coco_file', 'format_problems',
+    'load_config', 'ScheduleError', 'rescale_param_schedulers'
 ]

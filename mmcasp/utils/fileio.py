@@ -3,8 +3,9 @@
 import json
 import os
 import os.path as osp
+import shutil
 
-__all__ = ['dump_json_atomic']
+__all__ = ['dump_json_atomic', 'link_or_copy']
 
 
 def dump_json_atomic(obj, path: str) -> None:
@@ -16,3 +17,16 @@ def dump_json_atomic(obj, path: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def link_or_copy(src: str, dst: str) -> str:
+    """Make ``dst`` a hard link to ``src`` (no extra disk), or a copy where
+    the file system cannot link (another device, no link support); an
+    existing ``dst`` is replaced. Returns ``dst``."""
+    tmp = f'{dst}.tmp.{os.getpid()}'
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copy2(src, tmp)
+    os.replace(tmp, dst)
+    return dst

@@ -1,6 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """benchmarks/train_speed.py end to end at a toy size: both models train on
 real COCO-mini images, each in its own process."""
+import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -9,6 +10,11 @@ import sys
 import pytest
 
 from tests._helpers import REPO_ROOT, SHARED, subprocess_env
+
+spec = importlib.util.spec_from_file_location(
+    'bench_train_speed', osp.join(REPO_ROOT, 'benchmarks', 'train_speed.py'))
+speed = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(speed)
 
 COCO_MINI = osp.join(SHARED, 'data', 'coco-mini')
 
@@ -62,7 +68,16 @@ def test_train_speed_measures_a_given_config(tmp_path):
                    cwd=REPO_ROOT,
                    timeout=600)
     res = json.loads(out.read_text())
-    assert [r['model']
-            for r in res['runs']] == ['condinst_effl0_fpn_36e_coco-mini.py']
+    assert [r['model'] for r in res['runs']] == [config]
     assert res['runs'][0]['images_per_s'] > 0
     assert res['settings']['config'] == [config]
+
+
+def test_largest_scale():
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='RandomChoiceResize', scales=[(512, 384), (512, 512)]),
+        dict(type='Resize', scale=(640, 160))
+    ]
+    assert speed.largest_scale(pipeline) == 640
+    assert speed.largest_scale(pipeline[:1]) is None

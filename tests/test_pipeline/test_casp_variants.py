@@ -2,6 +2,7 @@
 """Pipeline variants of the benchmark: class-specific pseudo labels (the
 papers' Objects(P,S) ablation) and PreDet pretraining as the warmup."""
 import json
+import os
 import os.path as osp
 
 import pytest
@@ -46,11 +47,16 @@ def test_class_specific_pseudo_labels(toy_root, tmp_path):
         assert 'coco/bbox_mAP' in out[stage]['metrics'], stage
         assert 'agnostic/bbox_mAP' in out[stage]['metrics'], stage
     # the labeler has the baseline's settings: it is the baseline's model
+    # (its checkpoint linked into the labeler's folder, not trained again)
     assert out['labeler']['same_as'] == 'baseline'
+    assert out['labeler']['description'].endswith("= the baseline's model")
     base = json.load(open(tmp_path / 'cs' / 'baseline' / 'done.json'))
-    assert out['labeler']['checkpoint'] == base['checkpoint']
+    assert out['labeler']['baseline_checkpoint'] == base['checkpoint']
+    assert out['labeler']['checkpoint'] == str(tmp_path / 'cs' / 'labeler' /
+                                               'epoch_1.pth')
+    assert osp.samefile(out['labeler']['checkpoint'], base['checkpoint'])
     assert out['labeler']['metrics'] == base['metrics']
-    assert not osp.exists(tmp_path / 'cs' / 'labeler' / 'epoch_1.pth')
+    assert not osp.exists(tmp_path / 'cs' / 'labeler' / 'vis_data')
 
 
 def _fake_train(calls, tmp_path):
@@ -61,9 +67,11 @@ def _fake_train(calls, tmp_path):
         calls.append(stage)
         ckpt = tmp_path / f'{stage}_{len(calls)}.pth'
         ckpt.write_text('weights')
+        config = tmp_path / f'{stage}.py'
+        config.write_text('# the dumped config')
         return dict(
             checkpoint=str(ckpt),
-            config=str(tmp_path / f'{stage}.py'),
+            config=str(config),
             metrics={'agnostic/bbox_mAP': 0.5},
             wall_s=1.0)
 
@@ -87,8 +95,12 @@ def test_a_labeler_with_the_baselines_settings_is_trained_once(
     assert lab['same_as'] == 'baseline' and lab['wall_s'] == 0.0
     base = pipe.run(['baseline'])['baseline']  # done: not trained again
     assert calls == ['baseline']
-    assert lab['checkpoint'] == base['checkpoint']
+    assert lab['baseline_checkpoint'] == base['checkpoint']
     assert lab['metrics'] == base['metrics']
+    # the labeler keeps its own link: deleting the baseline leaves it done
+    assert open(lab['checkpoint']).read() == 'weights'
+    os.remove(base['checkpoint'])
+    assert pipe.records.get('labeler') is not None
     # another epoch count: another model, trained as the labeler
     casp['labeler']['epochs'] = 2
     pipe = CaspPipeline(casp, str(tmp_path / 'other'))

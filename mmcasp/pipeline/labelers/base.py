@@ -112,12 +112,15 @@ class BaseLabeler(metaclass=ABCMeta):
         """``rec`` with what the report and later stages read about the
         labeler, whatever its kind."""
         cs = pipeline.settings.pseudo.class_specific
+        description = self.describe(cs)
+        if rec.get('same_as'):  # e.g. the baseline's model, trained once
+            description += f" = the {rec['same_as']}'s model"
         return dict(
             rec,
             kind=pipeline.labeler_type,
             method=self.method,
             makes_labels=self.makes_labels,
-            description=self.describe(cs))
+            description=description)
 
     def predictor(self, pipeline, record: dict):
         """A predictor (``prepare(entry, img)`` and ``__call__(items)``, see
