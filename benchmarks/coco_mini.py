@@ -49,8 +49,8 @@ the one for 2 CPU cores: 160 px, 64-channel FPN and heads, batch 4, the
 backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
 for small batches), labeler/warmup/finetune 20/3/20 epochs, PreDet 2;
 on 2 cores a seed of baseline + CaSP takes about 25 min, all five
-methods 69 min (seed 0; docs/benchmarks.md has every trade and
-measurement). ``cpu_smoke`` (192 px, 3/1/3 epochs) only shows that every
+methods about 56 min (stage times measured on the cores alone;
+docs/benchmarks.md has every trade and measurement). ``cpu_smoke`` (192 px, 3/1/3 epochs) only shows that every
 method runs end to end: its models do not train.
 
 Without ``--combine``, results are rewritten after every (method, seed)
