@@ -50,8 +50,9 @@ backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
 for small batches), labeler/warmup/finetune 20/3/20 epochs, PreDet 2;
 on 2 cores a seed of baseline + CaSP takes about 25 min, all five
 methods about 56 min (stage times measured on the cores alone;
-docs/benchmarks.md has every trade and measurement). ``cpu_smoke`` (192 px, 3/1/3 epochs) only shows that every
-method runs end to end: its models do not train.
+docs/benchmarks.md has every trade and measurement). ``cpu_smoke``
+(192 px, 3/1/3 epochs) only shows that every method runs end to end: its
+models do not train.
 
 Without ``--combine``, results are rewritten after every (method, seed)
 run, so a killed benchmark keeps what finished; ``--combine`` merges the
@@ -310,12 +311,14 @@ def stage_metric(run: dict, stage: str, key: str):
 
 def stage_seconds(run: dict, method: str) -> float:
     """Seconds the stages of one (method, seed) run took, summed from their
-    records (so a re-run that skips finished stages still reports them);
-    the baseline, trained once per seed, counts only in its own row."""
-    own = ('baseline',
-           'evaluate') if method == 'baseline' else ('labeler', 'pseudo',
-                                                     'warmup', 'finetune',
-                                                     'evaluate')
+    records (so a re-run that skips finished stages still reports them):
+    every stage of the method's pipeline, self-training rounds included
+    (a stage shared with another method, as ``casp-r2``'s round 1, counts
+    in both); the baseline, trained once per seed, counts only in its own
+    row."""
+    own = ('baseline', 'evaluate') if method == 'baseline' else [
+        s for s in run['stages'] if s != 'baseline'
+    ]
     return round(
         sum((run['stages'].get(s) or {}).get('wall_s') or 0 for s in own), 1)
 

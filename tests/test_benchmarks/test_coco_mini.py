@@ -164,6 +164,10 @@ def test_wall_time_is_summed_from_the_stage_records():
     assert bench.stage_seconds(run, 'baseline') == 1001.
     rows = bench.aggregate({('casp', 0): run}, ['casp'], [0])
     assert rows[0]['wall_s (mean)'] == 31
+    # self-training: the later rounds' stages count too
+    run['stages'].update(
+        pseudo_round2=dict(wall_s=5.), warmup_round2=dict(wall_s=7.))
+    assert bench.stage_seconds(run, 'casp-r2') == 43.
     # epochs 8 -> 13 of a curve still falling until epoch 9: 1.6 -> 1.5
     run['loss']['finetune'] = {
         str(e): 3.2 - 0.2 * e if e < 9 else 1.5
