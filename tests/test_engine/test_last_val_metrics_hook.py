@@ -1,12 +1,16 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from types import SimpleNamespace
 
+from mmengine.registry import DefaultScope
+
 from mmcasp.engine.hooks import LastValMetricsHook
 from mmcasp.registry import HOOKS
 
 
 def test_keeps_the_latest_validation():
-    hook = HOOKS.build(dict(type='LastValMetricsHook'))
+    # the registry's scope named: other tests leave another default scope
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        hook = HOOKS.build(dict(type='LastValMetricsHook'))
     assert isinstance(hook, LastValMetricsHook)
     assert hook.epoch is None and hook.metrics is None
     hook.after_val_epoch(SimpleNamespace(epoch=2), {'coco/bbox_mAP': 0.1})
