@@ -19,23 +19,29 @@ spec.loader.exec_module(speed)
 COCO_MINI = osp.join(SHARED, 'data', 'coco-mini')
 
 
-@pytest.mark.skipif(
-    not osp.isdir(COCO_MINI),
-    reason=f'needs the shared COCO-mini images at {COCO_MINI}')
-def test_train_speed_measures_both_models_in_fresh_processes(tmp_path):
+def _run_train_speed(tmp_path, *extra):
+    """benchmarks/train_speed.py at a toy size (1 step of batch 1 at 128
+    px, no loader processes) in a subprocess; its results json."""
     out = tmp_path / 'speed.json'
     subprocess.run([
         sys.executable,
         osp.join(REPO_ROOT, 'benchmarks', 'train_speed.py'), '--data-root',
         COCO_MINI, '--iters', '1', '--warmup', '0', '--batch', '1', '--size',
         '128', '--workers', '0', '--out',
-        str(out)
+        str(out), *extra
     ],
                    check=True,
                    env=subprocess_env(),
                    cwd=REPO_ROOT,
                    timeout=600)
-    res = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+@pytest.mark.skipif(
+    not osp.isdir(COCO_MINI),
+    reason=f'needs the shared COCO-mini images at {COCO_MINI}')
+def test_train_speed_measures_both_models_in_fresh_processes(tmp_path):
+    res = _run_train_speed(tmp_path)
     assert [r['model'] for r in res['runs']] == [
         'class-agnostic CondInst (mmcasp)', 'CondInst (mmdet, 80 classes)'
     ]
@@ -55,19 +61,7 @@ def test_train_speed_measures_a_given_config(tmp_path):
     the 80-class one, at its own data settings, rescaled by ``--size``)."""
     config = osp.join(REPO_ROOT, 'benchmarks', 'configs',
                       'condinst_effl0_fpn_36e_coco-mini.py')
-    out = tmp_path / 'speed.json'
-    subprocess.run([
-        sys.executable,
-        osp.join(REPO_ROOT, 'benchmarks', 'train_speed.py'), '--data-root',
-        COCO_MINI, '--iters', '1', '--warmup', '0', '--batch', '1', '--size',
-        '128', '--workers', '0', '--config', config, '--out',
-        str(out)
-    ],
-                   check=True,
-                   env=subprocess_env(),
-                   cwd=REPO_ROOT,
-                   timeout=600)
-    res = json.loads(out.read_text())
+    res = _run_train_speed(tmp_path, '--config', config)
     assert [r['model'] for r in res['runs']] == [config]
     assert res['runs'][0]['images_per_s'] > 0
     assert res['settings']['config'] == [config]
