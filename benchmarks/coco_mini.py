@@ -47,10 +47,12 @@ we expect 5-7 minutes per seed, about 20 for 3 seeds (an estimate, not yet
 run as a whole; one seed fits in one 10-minute device call). ``cpu`` is
 the one for 2 CPU cores: 160 px, 64-channel FPN and heads, batch 4, the
 backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
-for small batches), labeler/warmup/finetune 20/3/20 epochs, PreDet 2;
-on 2 cores a seed of baseline + CaSP takes about 25 min, all five
-methods about 56 min (stage times measured on the cores alone;
-docs/benchmarks.md has every trade and measurement). ``cpu_smoke``
+for small batches), its stem and stride-2 and -4 stages frozen
+(``frozen_stages=3``, as mmdet's ResNet detectors freeze the stem and
+res2: 12 % less time per iteration on 2 cores, and a better baseline),
+labeler/warmup/finetune 20/3/20 epochs, PreDet 2 (docs/benchmarks.md has
+every trade, the measured time per seed against the 25 / 60 minute
+targets for baseline + CaSP / all five methods). ``cpu_smoke``
 (192 px, 3/1/3 epochs) only shows that every method runs end to end: its
 models do not train.
 
@@ -106,6 +108,7 @@ PROFILES = dict(
         batch=8,
         workers=8,
         norm_eval=False,
+        frozen_stages=None,
         epochs=dict(labeler=10, warmup=3, finetune=10, predet=2),
         cam_scales=[288, 576],
         predet_size=224),
@@ -115,6 +118,7 @@ PROFILES = dict(
         batch=4,
         workers=2,
         norm_eval=True,
+        frozen_stages=3,
         epochs=dict(labeler=20, warmup=3, finetune=20, predet=2),
         cam_scales=[192],
         predet_size=128),
@@ -124,6 +128,7 @@ PROFILES = dict(
         batch=4,
         workers=2,
         norm_eval=False,
+        frozen_stages=None,
         epochs=dict(labeler=3, warmup=1, finetune=3, predet=1),
         cam_scales=[192],
         predet_size=128))
@@ -178,6 +183,8 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
     m = cfg.model
     if 'backbone' in m:
         m.backbone.norm_eval = profile['norm_eval']
+        if profile['frozen_stages'] is not None:
+            m.backbone.frozen_stages = profile['frozen_stages']
     if m.type == 'PreDet':
         for t in cfg.train_dataloader.dataset.pipeline:
             if t['type'] == 'TwoViews':

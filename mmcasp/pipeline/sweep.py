@@ -57,7 +57,9 @@ def _digest(obj) -> str:
 def stage_settings(casp: dict) -> Dict[str, dict]:
     """Per stage, the settings its result depends on (sub-dicts of the
     ``casp`` dict, see :data:`DEPENDS`). The baseline depends on the data
-    and the finetune model/epochs, not on what is transferred. Each
+    and the finetune model/epochs, not on what is transferred (a
+    ``baseline`` that is missing or None is the finetune's, as in
+    :func:`~mmcasp.pipeline.settings.parse`). Each
     self-training round after the first (``rounds`` > 1) depends on the
     warmup's settings and its number; the finetune on the number of
     rounds."""
@@ -70,7 +72,7 @@ def stage_settings(casp: dict) -> Dict[str, dict]:
     }
     ft = {
         k: v
-        for k, v in casp.get('baseline', casp['finetune']).items()
+        for k, v in (casp.get('baseline') or casp['finetune']).items()
         if k not in ('parts', 'classifier')
     }
     out['baseline'] = dict(

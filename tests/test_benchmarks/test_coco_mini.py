@@ -53,6 +53,10 @@ def test_scaled_configs(methods):
     ][0]
     assert tuple(views['out_size']) == (128, 128)
     assert predet.model.backbone.norm_eval is True
+    # the stem and the stride-2 and -4 stages are frozen in every stage
+    # (mmdet's ResNet detectors freeze the stem and res2 alike)
+    for cfg in (ca, cs, predet):
+        assert cfg.model.backbone.frozen_stages == 3
 
 
 def test_profiles_set_norm_eval_explicitly(tmp_path):
@@ -64,6 +68,12 @@ def test_profiles_set_norm_eval_explicitly(tmp_path):
             profile['norm_eval'], name
     # the gpu and smoke profiles keep the configs' trained statistics
     assert not bench.PROFILES['gpu']['norm_eval']
+    # and the configs' frozen stages
+    gpu = Config.fromfile(
+        bench.scaled_config(src, str(tmp_path / 'gpu.py'),
+                            bench.PROFILES['gpu']))
+    assert gpu.model.backbone.frozen_stages == \
+        Config.fromfile(src).model.backbone.frozen_stages == 0
 
 
 def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):

@@ -43,6 +43,9 @@ def test_expand_grid_and_shared_stages():
     assert len({k['warmup'] for k in keys}) == 2
     assert len({k['finetune'] for k in keys}) == 4
     assert len({k['baseline'] for k in keys}) == 1  # parts do not matter
+    # an explicit ``baseline=None`` is the finetune's, as when missing
+    none = stage_keys(dict(runs[0]['casp'], baseline=None))
+    assert none['baseline'] == keys[0]['baseline']
     rows = sweep_rows(
         [dict(r, work_dir=f'/x/run-{i}') for i, r in enumerate(runs)])
     assert rows[2]['finetune.parts'] == '["backbone", "neck"]'
