@@ -184,6 +184,9 @@ def scaled_config(src: str, dst: str, profile: dict) -> str:
     if 'backbone' in m:
         m.backbone.norm_eval = profile['norm_eval']
         if profile['frozen_stages'] is not None:
+            # counted in the backbone's own layers: every COCO-mini stage
+            # config has mmdet's EfficientNet(-Lite0), whose first 3 are
+            # the stem and the stride-2 and stride-4 stages
             m.backbone.frozen_stages = profile['frozen_stages']
     if m.type == 'PreDet':
         for t in cfg.train_dataloader.dataset.pipeline:

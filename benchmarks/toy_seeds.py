@@ -50,6 +50,26 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def seed_runs(out: dict, loss: dict, method: str) -> dict:
+    """The benchmark rows of one seed's pipeline run (``out``: its stage
+    records, ``loss``: its loss curves per stage): the baseline's row holds
+    the baseline stage only (the evaluate stage is the pipeline's, counted
+    in the method's row), the method's row every stage."""
+    return {
+        'baseline':
+        dict(
+            stages=dict(baseline=out['baseline']),
+            extra={},
+            gap={},
+            loss={
+                s: c
+                for s, c in loss.items() if s == 'baseline'
+            }),
+        method:
+        dict(stages=out, extra={}, gap={}, loss=loss)
+    }
+
+
 def main(argv=None):
     args = parse_args(argv)
     work = osp.abspath(args.work_dir)
@@ -62,19 +82,8 @@ def main(argv=None):
         pipe = CaspPipeline(
             casp, osp.join(work, f'seed{seed}'), name=f'toy_s{seed}')
         method = pipe.settings.method or pipe.labeler.method
-        out = pipe.run()
-        loss = loss_curves(pipe)
-        # the baseline's row holds its own stage only (the evaluate stage
-        # is the pipeline's, counted in the method's row)
-        per_run[('baseline', seed)] = dict(
-            stages=dict(baseline=out['baseline']),
-            extra={},
-            gap={},
-            loss={
-                s: c
-                for s, c in loss.items() if s == 'baseline'
-            })
-        per_run[(method, seed)] = dict(stages=out, extra={}, gap={}, loss=loss)
+        runs = seed_runs(pipe.run(), loss_curves(pipe), method)
+        per_run.update({(m, seed): run for m, run in runs.items()})
         methods = ['baseline', method]
         rows = aggregate(per_run, methods, args.seeds)
         paired = paired_rows(per_run, methods, args.seeds)

@@ -68,12 +68,13 @@ def test_profiles_set_norm_eval_explicitly(tmp_path):
             profile['norm_eval'], name
     # the gpu and smoke profiles keep the configs' trained statistics
     assert not bench.PROFILES['gpu']['norm_eval']
-    # and the configs' frozen stages
-    gpu = Config.fromfile(
-        bench.scaled_config(src, str(tmp_path / 'gpu.py'),
-                            bench.PROFILES['gpu']))
-    assert gpu.model.backbone.frozen_stages == \
-        Config.fromfile(src).model.backbone.frozen_stages == 0
+    # and (both) the configs' frozen stages
+    own = Config.fromfile(src).model.backbone.frozen_stages
+    for name in ('gpu', 'cpu_smoke'):
+        assert bench.PROFILES[name]['frozen_stages'] is None
+        out = Config.fromfile(str(tmp_path / f'{name}.py'))
+        assert out.model.backbone.frozen_stages == own, name
+    assert own != bench.PROFILES['cpu']['frozen_stages']
 
 
 def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):
