@@ -49,7 +49,8 @@ the one for 2 CPU cores: 160 px, 64-channel FPN and heads, batch 4, the
 backbone's BatchNorm statistics frozen (``norm_eval``, mmdet's convention
 for small batches), its stem and stride-2 and -4 stages frozen
 (``frozen_stages=3``, as mmdet's ResNet detectors freeze the stem and
-res2: 12 % less time per iteration on 2 cores, and a better baseline),
+res2: 12 % less time per iteration on 2 cores, and the baseline's AP50
+up on every seed, chosen on val),
 labeler/warmup/finetune 20/3/20 epochs, PreDet 2 (docs/benchmarks.md has
 every trade, the measured time per seed against the 25 / 60 minute
 targets for baseline + CaSP / all five methods). ``cpu_smoke``
