@@ -31,8 +31,12 @@ Each (method, seed) is a :class:`~mmcasp.pipeline.CaspPipeline` under
 ``<work-dir>/seed<S>/<method>/`` (every stage keeps its checkpoints and
 config, so the models can be scored later on sets they never saw); the
 baseline is shared by all methods of a seed. Re-running skips finished
-stages. The labelers' pseudo labels on val are scored against val's
-ground truth (class-agnostic, and class-specific for ``casp-cs``): the
+stages; with ``--score-only`` nothing trains: the finished runs' saved
+checkpoints are scored (val and each ``--eval-set``) and runs with a stage
+still to train are skipped, so one command rescores a benchmark whose
+methods ran on different seeds (e.g. ``casp-r2`` on seed 0 only). The
+labelers' pseudo labels on val are scored against val's ground truth
+(class-agnostic, and class-specific for ``casp-cs``): the
 pseudo-vs-ground-truth gap. Results: ``<work-dir>/benchmark.{md,json,png}``
 (mean ± std over seeds) and ``benchmark_runs.json`` (every number), copied
 to ``--out`` when given.
@@ -269,6 +273,16 @@ def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
         res['specific'] = evaluate_pseudo_labels(
             pseudo, gt, class_agnostic=False, iou_types=('bbox', ))
     return res
+
+
+def untrained_stages(pipe: CaspPipeline, stages=None) -> list:
+    """The stages of ``stages`` (default all) that ``pipe.run`` would
+    train, i.e. every one but ``evaluate`` that has no record yet; a run
+    with any is skipped by ``--score-only``."""
+    return [
+        s for s in pipe.steps(stages)
+        if s != 'evaluate' and pipe.records.get(s) is None
+    ]
 
 
 TRAINED_STAGES = ('labeler', 'warmup', 'finetune', 'baseline')
@@ -594,6 +608,12 @@ def parse_args(argv=None):
         metavar=('NAME', 'ANN', 'IMG_DIR'),
         help='another COCO-format evaluation set (repeatable)')
     p.add_argument(
+        '--score-only',
+        action='store_true',
+        help='train nothing: score the saved checkpoints of the (method, '
+        'seed) runs whose training stages are all done (on val and every '
+        '--eval-set); the others are skipped with a note')
+    p.add_argument(
         '--combine',
         nargs='+',
         metavar='RUNS_JSON',
@@ -679,6 +699,12 @@ def main(argv=None):
                 stage_dirs=stage_dirs)
             stages = ['baseline', 'evaluate'] if method == 'baseline' \
                 else None
+            missing = untrained_stages(pipe, stages)
+            if args.score_only and missing:
+                print(f'[coco_mini] {method} seed {seed}: skipped, not '
+                      f'trained ({", ".join(missing)} missing; --score-only '
+                      'trains nothing)')
+                continue
             out = pipe.run(stages)
             gap = pseudo_vs_gt(pipe, run_dir) if method != 'baseline' \
                 else {}
@@ -691,6 +717,9 @@ def main(argv=None):
             # after every run: a killed benchmark keeps what finished
             paths = write_results(per_run, args.profile, args.methods,
                                   args.seeds, work, args.out)
+    if not per_run:
+        sys.exit(f'error: no finished run of {args.methods} with seeds '
+                 f'{args.seeds} under {work} to score (--score-only)')
     print(open(paths['md']).read())
 
 

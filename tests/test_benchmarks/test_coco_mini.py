@@ -291,3 +291,35 @@ def test_paired_rows_compare_with_the_baseline_of_the_same_seed():
     assert ap[0]['per seed'] == '+0.0200 +0.0200 +0.0150'
     # the baseline has no AP50 here: no row for it
     assert not [r for r in rows if r['metric'] == 'AP50^det']
+
+
+def test_untrained_stages_are_what_run_would_train(methods, tmp_path):
+    """A fresh run has every training stage (each round's) still to train,
+    never ``evaluate``; a stage with a record is done."""
+    pipe = CaspPipeline(methods['casp-r2'], str(tmp_path / 'r2'))
+    assert bench.untrained_stages(pipe) == [
+        'labeler', 'pseudo', 'warmup', 'pseudo_round2', 'warmup_round2',
+        'finetune', 'baseline'
+    ]
+    pipe.records.write('labeler', dict(wall_s=1.0))
+    assert bench.untrained_stages(pipe)[0] == 'pseudo'
+    base = CaspPipeline(methods['baseline'], str(tmp_path / 'base'))
+    assert bench.untrained_stages(base, ['baseline', 'evaluate']) == \
+        ['baseline']
+
+
+def test_score_only_trains_nothing(tmp_path):
+    """``--score-only`` skips every run that has a stage to train; with no
+    finished run at all it stops with an error instead of training."""
+    root = tmp_path / 'data' / 'annotations'
+    root.mkdir(parents=True)
+    for name in ('labeled', 'unlabeled', 'val'):
+        (root / f'{name}.json').write_text('{}')
+    with pytest.raises(SystemExit, match='no finished run'):
+        bench.main([
+            '--score-only', '--profile', 'cpu_smoke', '--data-root',
+            str(tmp_path / 'data'), '--work-dir',
+            str(tmp_path / 'work'), '--methods', 'baseline', 'casp', '--seeds',
+            '0'
+        ])
+    assert not (tmp_path / 'work' / 'seed0' / 'casp' / 'labeler').exists()
