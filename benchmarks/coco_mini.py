@@ -699,8 +699,9 @@ def main(argv=None):
                 stage_dirs=stage_dirs)
             stages = ['baseline', 'evaluate'] if method == 'baseline' \
                 else None
-            missing = untrained_stages(pipe, stages)
-            if args.score_only and missing:
+            missing = untrained_stages(pipe, stages) \
+                if args.score_only else []
+            if missing:
                 print(f'[coco_mini] {method} seed {seed}: skipped, not '
                       f'trained ({", ".join(missing)} missing; --score-only '
                       'trains nothing)')
