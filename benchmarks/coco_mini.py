@@ -86,7 +86,7 @@ from mmcasp.evaluation import (curve_flattening, epoch_loss_curve,
 from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
                              resolve_config, write_table)
 from mmcasp.pipeline.stage_configs import is_self_supervised
-from mmcasp.utils import dump_json_atomic, load_config
+from mmcasp.utils import description, dump_json_atomic, load_config
 
 #: Each method is a pipeline config; ``baseline`` is the baseline stage of
 #: CaSP's (every method of a seed shares it).
@@ -584,7 +584,7 @@ def plot_benchmark(per_run: dict, methods, seeds, path: str) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument('--data-root', default='../shared/data/coco-mini')
     p.add_argument('--work-dir', default='work_dirs/bench_coco_mini')
     p.add_argument('--profile', choices=sorted(PROFILES), default='gpu')

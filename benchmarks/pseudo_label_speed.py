@@ -36,11 +36,11 @@ from mmcasp.apis import build_detector_predictor, load_detector
 from mmcasp.pseudo_labels import (LabelingSettings, cam_to_boxes,
                                   collect_images, dump_json_atomic,
                                   run_pseudo_labeling)
-from mmcasp.utils import register_all_modules
+from mmcasp.utils import description, register_all_modules
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument('--config', required=True)
     p.add_argument('--checkpoint')
     p.add_argument('--images', required=True, help='COCO json of images')

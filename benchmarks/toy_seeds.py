@@ -35,13 +35,13 @@ from coco_mini import aggregate, loss_curves, paired_rows, plot_benchmark
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (CaspPipeline, apply_cfg_options, prepare_casp,
                              resolve_config, write_table)
-from mmcasp.utils import dump_json_atomic, load_config
+from mmcasp.utils import description, dump_json_atomic, load_config
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument('--config', default=DEFAULT)
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
     p.add_argument('--work-dir', default='work_dirs/bench_toy_seeds')

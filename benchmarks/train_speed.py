@@ -49,7 +49,7 @@ from coco_mini import rescale_pipeline  # noqa: E402
 
 import mmcasp  # noqa: E402,F401
 from mmcasp.registry import DATASETS, MODELS  # noqa: E402
-from mmcasp.utils import dump_json_atomic, register_all_modules  # noqa: E402
+from mmcasp.utils import description, dump_json_atomic, register_all_modules
 
 MODELS_UNDER_TEST = {
     'class-agnostic CondInst (mmcasp)':
@@ -148,7 +148,7 @@ def cases(device: str, configs=None) -> list:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument(
         '--data-root',
         help='default ../shared/data/coco-mini for the two models; with '

@@ -1,5 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
+import logging
 import sys
+import uuid
 
 import pytest
 
@@ -31,3 +33,29 @@ def toy_root(tmp_path_factory):
 @pytest.fixture(scope='session')
 def python_exe():
     return sys.executable
+
+
+class _Records(logging.Handler):
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def log_records():
+    """The records of a fresh mmengine logger made the current one (no log
+    file, as in a tool). mmengine's loggers write to the stream they were
+    made with, out of reach of pytest's capture fixtures, so tests read
+    the records instead. (A Runner's logger, left current by an earlier
+    test, would have a file handler and send some records there.)"""
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance(f'test_{uuid.uuid4().hex}')
+    assert MMLogger.get_current_instance() is logger
+    handler = _Records()
+    logger.addHandler(handler)
+    yield handler.records
+    logger.removeHandler(handler)

@@ -21,7 +21,6 @@ tools/slurm_casp.sh)::
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 
 from mmengine.config import DictAction
@@ -30,13 +29,13 @@ from mmengine.dist import get_dist_info
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError,
                              apply_cfg_options, prepare_casp, resolve_config)
-from mmcasp.utils import InputFileError, init_distributed, load_config
+from mmcasp.utils import description, init_distributed, load_config, run_main
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument('config', nargs='?', default=DEFAULT)
     p.add_argument('--work-dir')
     p.add_argument(
@@ -91,27 +90,21 @@ def main(argv=None):
         osp.splitext(osp.basename(args.config))[0])
     t0 = time.time()
     init_distributed(args.launcher)
-    try:
-        cfg = load_config(resolve_config(args.config))
-        apply_cfg_options(cfg, args.cfg_options)
-        casp = prepare_casp(cfg, work_dir, args.data_root)
-    except (PipelineError, InputFileError) as e:
-        sys.exit(f'error: {e}')
+    cfg = load_config(resolve_config(args.config))
+    apply_cfg_options(cfg, args.cfg_options)
+    casp = prepare_casp(cfg, work_dir, args.data_root)
     evals = [dict(name=n, ann=a, img=i) for n, a, i in args.eval_set]
     vis = [dict(type='LocalVisBackend')]
     if args.tensorboard:
         vis.append(dict(type='TensorboardVisBackend'))
-    try:
-        pipeline = CaspPipeline(
-            casp,
-            work_dir,
-            evals,
-            name=osp.basename(osp.normpath(work_dir)),
-            launcher=args.launcher,
-            vis_backends=vis if args.tensorboard else None)
-        results = pipeline.run(args.stages)
-    except PipelineError as e:
-        sys.exit(f'error: {e}')
+    pipeline = CaspPipeline(
+        casp,
+        work_dir,
+        evals,
+        name=osp.basename(osp.normpath(work_dir)),
+        launcher=args.launcher,
+        vis_backends=vis if args.tensorboard else None)
+    results = pipeline.run(args.stages)
     report = results.get('evaluate', {}).get('report')
     if report and get_dist_info()[0] == 0:
         print('\n' + open(report['md']).read())
@@ -120,4 +113,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main, PipelineError)

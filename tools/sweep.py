@@ -24,16 +24,15 @@ import json
 import os.path as osp
 import sys
 
-from mmengine.config import Config
-
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (CaspPipeline, PipelineError, expand_grid,
                              plot_sweep, prepare_casp, resolve_config,
                              stage_keys, sweep_rows, write_table)
+from mmcasp.utils import description, load_config, run_main
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument('config', help='sweep config (base + grid)')
     p.add_argument('--work-dir')
     p.add_argument('--data-root')
@@ -42,15 +41,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    sweep = Config.fromfile(args.config)
+    sweep = load_config(args.config)
     work_dir = osp.abspath(
         args.work_dir or osp.join('work_dirs',
                                   osp.splitext(osp.basename(args.config))[0]))
-    try:
-        base_cfg = Config.fromfile(resolve_config(sweep.base))
-        base = prepare_casp(base_cfg, work_dir, args.data_root)
-    except PipelineError as e:
-        sys.exit(f'error: {e}')
+    base_cfg = load_config(resolve_config(sweep.base))
+    base = prepare_casp(base_cfg, work_dir, args.data_root)
     grid = {k: list(v) for k, v in sweep.grid.items()}
     runs = expand_grid(base, grid)
     print(f'[sweep] {len(runs)} runs over {sorted(grid)}')
@@ -86,4 +82,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main, PipelineError)

@@ -8,8 +8,6 @@ Example::
 """
 import argparse
 import os
-import os.path as osp
-import sys
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
@@ -18,8 +16,9 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcasp  # noqa: F401
-from mmcasp.utils import (InputFileError, cpu_model_wrapper_cfg,
-                          init_distributed, load_config, register_all_modules)
+from mmcasp.datasets import check_datasets
+from mmcasp.utils import (InputFileError, check_checkpoint,
+                          register_all_modules, run_main, runner_config)
 
 
 def parse_args():
@@ -55,28 +54,18 @@ def parse_args():
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-
-    try:
-        cfg = load_config(args.config)
-    except InputFileError as e:
-        sys.exit(f'error: {e}')
-    cfg.launcher = args.launcher
-    # CPU processes need gloo; mmengine's init_dist assumes CUDA
-    init_distributed(
-        args.launcher,
-        cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl'))
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cpu_model_wrapper_cfg(cfg)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = runner_config(args.config, args.cfg_options, args.launcher,
+                        args.work_dir)
     cfg.load_from = args.checkpoint
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        raise InputFileError(f'--out must be a .pkl file, got {args.out}')
+    # before the Runner logs and makes its work dir
+    check_datasets(
+        cfg, loaders=('test_dataloader', ), evaluators=('test_evaluator', ))
+    check_checkpoint(args.checkpoint)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
@@ -84,12 +73,10 @@ def main():
         runner = RUNNERS.build(cfg)
 
     if args.out is not None:
-        if not args.out.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--out must be a .pkl file, got {args.out}')
         runner.test_evaluator.metrics.append(
             DumpDetResults(out_file_path=args.out))
     runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

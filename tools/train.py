@@ -9,17 +9,15 @@ Example::
 """
 import argparse
 import os
-import os.path as osp
-import sys
 
 from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 import mmcasp  # noqa: F401  (version guard, mmcasp:: bases, safe loading)
-from mmcasp.datasets import MaskLoadingError, check_mask_loading
-from mmcasp.utils import (InputFileError, cpu_model_wrapper_cfg,
-                          init_distributed, load_config, register_all_modules)
+from mmcasp.datasets import check_datasets, check_mask_loading
+from mmcasp.utils import (InputFileError, check_checkpoint,
+                          register_all_modules, run_main, runner_config)
 
 
 def parse_args():
@@ -64,26 +62,8 @@ def parse_args():
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-
-    try:
-        cfg = load_config(args.config)
-    except InputFileError as e:
-        sys.exit(f'error: {e}')
-    cfg.launcher = args.launcher
-    # CPU processes need gloo; mmengine's init_dist assumes CUDA
-    init_distributed(
-        args.launcher,
-        cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'nccl'))
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cpu_model_wrapper_cfg(cfg)
-
-    # work_dir priority: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = runner_config(args.config, args.cfg_options, args.launcher,
+                        args.work_dir)
 
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -93,8 +73,9 @@ def main():
         if 'auto_scale_lr' in cfg and 'base_batch_size' in cfg.auto_scale_lr:
             cfg.auto_scale_lr.enable = True
         else:
-            raise RuntimeError('--auto-scale-lr needs "auto_scale_lr.'
-                               'base_batch_size" in the config.')
+            raise InputFileError('--auto-scale-lr needs '
+                                 '"auto_scale_lr.base_batch_size" in the '
+                                 'config')
 
     if args.resume == 'auto':
         cfg.resume = True
@@ -103,10 +84,20 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
-    try:  # a stock mmdet config on RLE labels would train on nothing
-        check_mask_loading(cfg)
-    except MaskLoadingError as e:
-        sys.exit(f'error: {e}')
+    # before the Runner logs and makes its work dir: the data is there and
+    # leaves something to train on, the masks reach the loss (a stock mmdet
+    # config on RLE labels would train on nothing), the checkpoint to start
+    # from exists and is safe to load
+    check_datasets(
+        cfg,
+        loaders=('train_dataloader', 'val_dataloader'),
+        evaluators=('val_evaluator', ),
+        train_loaders=('train_dataloader', ))
+    check_mask_loading(cfg)
+    start = cfg.get('load_from') or (cfg.get('resume')
+                                     and find_latest_checkpoint(cfg.work_dir))
+    if start:
+        check_checkpoint(start, 'checkpoint to start from')
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
@@ -115,4 +106,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -2,6 +2,9 @@
 from .class_agnostic_coco import ClassAgnosticCocoDataset
 from .coco_subsets import (k_shot_subset, percent_split, percent_tag,
                            short_categories)
+from .dataset_checks import (DatasetCheckError, EmptyDatasetError,
+                             annotation_file_problems, check_datasets,
+                             empty_dataset_problems, leaf_datasets)
 from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
@@ -26,5 +29,7 @@ __all__ = [
     'MaskLoadingError', 'check_mask_loading', 'count_rle_masks',
     'drops_rle_masks', 'rle_mask_problems', 'SKIP_REASONS', 'ImageSourceError',
     'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
-    'percent_split', 'k_shot_subset', 'short_categories', 'percent_tag'
+    'percent_split', 'k_shot_subset', 'short_categories', 'percent_tag',
+    'DatasetCheckError', 'EmptyDatasetError', 'annotation_file_problems',
+    'check_datasets', 'empty_dataset_problems', 'leaf_datasets'
 ]

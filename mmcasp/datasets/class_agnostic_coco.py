@@ -5,6 +5,7 @@ from typing import List, Union
 from mmdet.datasets import CocoDataset
 
 from mmcasp.registry import DATASETS
+from .dataset_checks import EmptyDatasetError, empty_dataset_message
 
 __all__ = ['ClassAgnosticCocoDataset']
 
@@ -23,6 +24,12 @@ class ClassAgnosticCocoDataset(CocoDataset):
     ``metainfo=dict(classes=('entity', ))`` names the class differently, e.g.
     for entity (things + stuff) data; exactly one class name is allowed.
     Works for labeled data and for pseudo-label files alike.
+
+    A file that leaves no image (e.g. pseudo labels of a labeler whose
+    scores all fell below δ) raises :class:`~mmcasp.datasets.
+    EmptyDatasetError` naming the file and the fix, where mmengine would
+    fail later in ``np.concatenate`` ("need at least one array to
+    concatenate").
     """
 
     METAINFO = dict(classes=('object', ), palette=[(220, 20, 60)])
@@ -44,3 +51,13 @@ class ClassAgnosticCocoDataset(CocoDataset):
             self.cat2label = {cat_id: 0 for cat_id in self.cat_ids}
             self._all_categories_set = True
         return super().parse_data_info(raw_data_info)
+
+    def filter_data(self) -> List[dict]:
+        """The parent's filter; none left raises
+        :class:`~mmcasp.datasets.EmptyDatasetError`."""
+        kept = super().filter_data()
+        if not kept:
+            raise EmptyDatasetError(
+                empty_dataset_message(self.ann_file, self.data_list,
+                                      self.filter_cfg, self.test_mode))
+        return kept

@@ -14,11 +14,12 @@ stops it before training with that fix; mmcasp's ``tools/train.py`` and the
 pipeline run it.
 """
 import os.path as osp
-from typing import Iterator, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 
-from mmcasp.utils.input_files import load_json
+from mmcasp.utils.input_files import InputFileError, load_json
+from .dataset_checks import ann_file_path, leaf_datasets
 
 __all__ = [
     'MaskLoadingError', 'drops_rle_masks', 'count_rle_masks',
@@ -29,7 +30,7 @@ __all__ = [
 TRAIN = ('train_dataloader', )
 
 
-class MaskLoadingError(ValueError):
+class MaskLoadingError(InputFileError):
     """A training pipeline would silently ignore the file's RLE masks."""
 
 
@@ -48,21 +49,6 @@ def count_rle_masks(ann_file: str) -> Tuple[int, int]:
     return rle, len(anns)
 
 
-def _datasets(loader: ConfigDict) -> Iterator[ConfigDict]:
-    """The datasets of a loader, inside wrappers (Repeat, Concat, ...)."""
-    todo = [loader.get('dataset')]
-    while todo:
-        ds = todo.pop()
-        if not ds:
-            continue
-        if 'dataset' in ds:
-            todo.append(ds['dataset'])
-        elif 'datasets' in ds:
-            todo.extend(ds['datasets'])
-        else:
-            yield ds
-
-
 def rle_mask_problems(cfg: Config,
                       loaders: Sequence[str] = TRAIN) -> List[str]:
     """One message per dataset whose pipeline would ignore RLE masks that
@@ -71,12 +57,11 @@ def rle_mask_problems(cfg: Config,
     for name in loaders:
         if not cfg.get(name):
             continue
-        for ds in _datasets(cfg[name]):
+        for ds in leaf_datasets(cfg[name]):
             if not drops_rle_masks(ds.get('pipeline', [])):
                 continue
-            ann = ds.get('ann_file', '')
-            path = osp.join(ds.get('data_root') or '', ann)
-            if not ann or not osp.isfile(path):
+            path = ann_file_path(ds)
+            if path is None or not osp.isfile(path):
                 continue
             rle, total = count_rle_masks(path)
             if rle:

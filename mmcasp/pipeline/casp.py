@@ -28,7 +28,8 @@ from mmengine.dist import barrier, broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmcasp.datasets import image_level_labels
+from mmcasp.datasets import (DatasetCheckError, check_datasets,
+                             image_level_labels)
 from mmcasp.datasets.mask_loading import drops_rle_masks, rle_mask_problems
 from mmcasp.engine.hooks import LastValMetricsHook
 from mmcasp.pseudo_labels import collect_images, dump_json_atomic
@@ -47,7 +48,8 @@ from .settings import (DEFAULT_LABELER, SettingsError, StageSettings, closest,
 from .stage_configs import (build_stage_config, eval_config, innermost_dataset,
                             is_panoptic, is_self_supervised, loads_masks,
                             resolve_config, trains_on_image_labels,
-                            validates_on_test_split, with_epochs)
+                            validates_on_test_split, with_epochs,
+                            with_resume_point)
 from .sweep import labeler_is_baseline, stage_settings
 
 __all__ = [
@@ -510,7 +512,15 @@ class CaspPipeline:
         problems = rle_mask_problems(cfg)
         if problems:
             raise PipelineError(f'{stage}.config: ' + '\n'.join(problems))
-        runner = Runner.from_cfg(cfg)
+        try:  # e.g. pseudo labels that all fall to filter_cfg
+            check_datasets(
+                cfg,
+                loaders=('train_dataloader', 'val_dataloader'),
+                evaluators=('val_evaluator', ),
+                train_loaders=('train_dataloader', ))
+        except DatasetCheckError as e:
+            raise PipelineError(f'{stage}: {e}') from None
+        runner = Runner.from_cfg(with_resume_point(cfg))
         last_val = LastValMetricsHook()
         runner.register_hook(last_val)
         runner.train()

@@ -15,13 +15,13 @@ Defaults that tools, hooks and benchmarks share with the pipeline
 section extends.
 """
 import dataclasses
-import difflib
 import inspect
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from mmcasp.pseudo_labels import LabelingSettings
+from mmcasp.utils.config_options import closest
 from .errors import PipelineError
 
 __all__ = [
@@ -125,15 +125,6 @@ class CaspSettings:
     method: Optional[str] = None
     rounds: int = 1
     pretrain_on: str = 'objects'
-
-
-def closest(key: str, known) -> str:
-    """``"; did you mean 'x'?"`` for the known key closest to ``key``, or
-    the list of known keys."""
-    near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    if near:
-        return f"; did you mean '{near[0]}'?"
-    return f" (known: {', '.join(sorted(known))})"
 
 
 def check_keys(given, known, where: str) -> List[str]:

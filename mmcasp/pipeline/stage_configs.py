@@ -13,6 +13,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
+from mmengine.runner import find_latest_checkpoint
 
 from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
                           rescale_param_schedulers)
@@ -23,7 +24,8 @@ __all__ = [
     'loads_masks', 'is_self_supervised', 'train_classes',
     'trains_on_image_labels', 'validates_on_test_split', 'evaluators',
     'with_data', 'with_evaluation', 'with_epochs', 'with_runtime',
-    'with_overrides', 'with_transfer_init', 'build_stage_config', 'eval_config'
+    'with_overrides', 'with_transfer_init', 'build_stage_config',
+    'eval_config', 'with_resume_point'
 ]
 
 
@@ -250,6 +252,25 @@ def with_runtime(cfg: Config,
     cfg.randomness = dict(seed=seed)
     cfg.launcher = launcher
     cfg.setdefault('find_unused_parameters', True)
+    return cfg
+
+
+def with_resume_point(cfg: Config) -> Config:
+    """``resume=True`` made explicit, right before the Runner is built: a
+    stage whose work dir holds a checkpoint resumes from the latest one
+    (``load_from`` set to it); a fresh stage starts with ``resume=False``
+    (a ``load_from`` of the config loads weights, as usual). Left to
+    mmengine, every fresh stage opened with "Auto resumed from the latest
+    checkpoint None.", and a ``load_from`` in the config would be resumed
+    from (its epoch and optimizer) instead of the stage's own checkpoint.
+    """
+    if cfg.get('resume') is not True:
+        return cfg
+    cfg = copy.deepcopy(cfg)
+    latest = find_latest_checkpoint(cfg.work_dir)
+    cfg.resume = latest is not None
+    if latest is not None:
+        cfg.load_from = latest
     return cfg
 
 

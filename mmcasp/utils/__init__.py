@@ -1,8 +1,11 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-from .checkpoint import (UnsafeCheckpointError,
+from .checkpoint import (UnsafeCheckpointError, check_checkpoint,
                          install_safe_checkpoint_loading,
                          runner_checkpoint_safe_globals, safe_torch_load)
+from .cli import USER_ERRORS, description, run_main, runner_config
 from .config import config_root, package_root, register_config_package
+from .config_options import (ConfigOptionError, closest, merge_options,
+                             option_key_problems)
 from .dist import (DistLaunchError, cpu_model_wrapper_cfg, init_distributed,
                    slurm_dist_env)
 from .fileio import dump_json_atomic, link_or_copy
@@ -21,5 +24,8 @@ __all__ = [
     'init_distributed', 'cpu_model_wrapper_cfg', 'dump_json_atomic',
     'link_or_copy', 'slurm_dist_env', 'DistLaunchError', 'InputFileError',
     'load_json', 'coco_problems', 'check_coco_file', 'format_problems',
-    'load_config', 'ScheduleError', 'rescale_param_schedulers'
+    'load_config', 'ScheduleError', 'rescale_param_schedulers',
+    'check_checkpoint', 'USER_ERRORS', 'description', 'run_main',
+    'runner_config', 'ConfigOptionError', 'closest', 'merge_options',
+    'option_key_problems'
 ]

@@ -31,9 +31,11 @@ import torch
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .input_files import InputFileError
+
 __all__ = [
     'UnsafeCheckpointError', 'runner_checkpoint_safe_globals',
-    'install_safe_checkpoint_loading', 'safe_torch_load'
+    'install_safe_checkpoint_loading', 'safe_torch_load', 'check_checkpoint'
 ]
 
 
@@ -165,13 +167,44 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
                 and 'Weights only' not in str(e):
             raise
         raise UnsafeCheckpointError(
-            f'Refusing to load checkpoint "{filename}": it holds '
-            f'{_what_was_refused(filename, e)}, outside mmcasp\'s '
-            'allow-list of checkpoint contents (tensors, mmengine '
-            'HistoryBuffer, numpy arrays and scalars of data dtypes); such '
-            'objects can run code when loaded. Load only checkpoints from '
-            'sources you trust; to use this one, re-save just its weights '
-            '(its "state_dict") in a trusted environment.') from None
+            _refusal(filename, _what_was_refused(filename, e))) from None
+
+
+def _refusal(filename: str, what: str) -> str:
+    return (f'Refusing to load checkpoint "{filename}": it holds {what}, '
+            "outside mmcasp's allow-list of checkpoint contents (tensors, "
+            'mmengine HistoryBuffer, numpy arrays and scalars of data '
+            'dtypes); such objects can run code when loaded. Load only '
+            'checkpoints from sources you trust; to use this one, re-save '
+            'just its weights (its "state_dict") in a trusted environment.')
+
+
+def check_checkpoint(filename: str, what: str = 'checkpoint') -> None:
+    """Before anything is built to load it: ``filename`` exists and, for a
+    zip checkpoint (``torch.save``'s format since torch 1.6), references
+    no global outside the allow-list. Only the pickle is read, not the
+    tensors. A remote path (``s3://...``) or an older format is left to
+    the loader, which refuses the same content.
+
+    Raises:
+        InputFileError: the file does not exist (or is a folder).
+        UnsafeCheckpointError: as :func:`safe_torch_load` would.
+    """
+    if '://' in filename:
+        return
+    path = osp.expanduser(filename)
+    if not osp.isfile(path):
+        raise InputFileError(f'{what} {filename} ' +
+                             ('is a folder; give the .pth file' if osp.
+                              isdir(path) else 'does not exist'))
+    try:
+        found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # not a zip checkpoint: the loader decides
+        return
+    refused = sorted(set(found) - _allowed_names())
+    if refused:
+        raise UnsafeCheckpointError(
+            _refusal(filename, 'the Python object(s) ' + ', '.join(refused)))
 
 
 def _load_from_local(filename: str, map_location: Optional[Any] = None):

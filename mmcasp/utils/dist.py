@@ -1,5 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Start torch.distributed on GPU (mmengine) or CPU (gloo)."""
+import datetime
 import os
 import subprocess
 
@@ -61,7 +62,7 @@ def slurm_dist_env(environ, first_host=_scontrol_first_host) -> dict:
         MASTER_PORT=port)
 
 
-def init_distributed(launcher: str, backend: str = 'nccl') -> None:
+def init_distributed(launcher: str, backend: str = 'nccl', **kwargs) -> None:
     """Initialise the process group for ``launcher`` unless ``'none'``.
 
     mmengine's ``init_dist`` always calls ``torch.cuda.set_device``, which
@@ -72,22 +73,32 @@ def init_distributed(launcher: str, backend: str = 'nccl') -> None:
     created afterwards sees the group and does not initialise again, so
     ``tools/train.py --launcher pytorch|slurm`` also works with CPU
     processes.
+
+    Args:
+        launcher: ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        backend: The GPU backend (CPU processes always use gloo).
+        **kwargs: The rest of a config's ``env_cfg.dist_cfg``, as the
+            Runner's own ``init_dist`` takes it (e.g. ``timeout`` in
+            seconds), on GPU and CPU alike.
     """
     if launcher == 'none' or torch_dist.is_initialized():
         return
     if launcher == 'slurm':
         os.environ.update(slurm_dist_env(os.environ))
     if torch.cuda.is_available():
-        init_dist(launcher, backend=backend)
+        init_dist(launcher, backend=backend, **kwargs)
         return
     if launcher not in ('pytorch', 'slurm'):
         raise DistLaunchError(
             f'launcher {launcher!r} without CUDA: use --launcher pytorch '
             '(torch.distributed.run) or slurm (srun)')
+    if kwargs.get('timeout') is not None:  # seconds, as mmengine's init_dist
+        kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
     torch_dist.init_process_group(
         backend='gloo',
         rank=int(os.environ['RANK']),
-        world_size=int(os.environ['WORLD_SIZE']))
+        world_size=int(os.environ['WORLD_SIZE']),
+        **kwargs)
 
 
 def cpu_model_wrapper_cfg(cfg) -> None:

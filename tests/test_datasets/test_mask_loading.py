@@ -111,6 +111,8 @@ def test_train_tool_stops_before_training(toy_root, tmp_path):
         osp.join(REPO_ROOT, 'tools', 'train.py'), TINY_CONFIG, '--work-dir',
         str(tmp_path / 'w'), '--cfg-options',
         f'train_dataloader.dataset.data_root={toy_root}/',
+        f'val_dataloader.dataset.data_root={toy_root}/',
+        f'val_evaluator.ann_file={toy_root}/annotations/instances_val.json',
         'train_dataloader.dataset.pipeline.1.poly2mask=False'
     ],
                           capture_output=True,

@@ -119,3 +119,34 @@ def test_collapse_keeps_crowd_and_does_not_modify_input():
     assert [a['category_id'] for a in out['annotations']] == [1, 1]
     assert out['annotations'][1]['iscrowd'] == 1
     assert coco['annotations'][1]['category_id'] == 2
+
+
+def test_no_prediction_at_all_scores_zero_with_the_reason(
+        ann_file, log_records):
+    """An untrained model predicts nothing above score_thr: every item is 0
+    and a warning says why (mmdet's CocoMetric logs an ERROR and reports
+    no key, which left blank rows in the pipeline's report)."""
+    empty = dict(
+        img_id=1,
+        ori_shape=(64, 64),
+        pred_instances=dict(
+            bboxes=torch.zeros((0, 4)),
+            scores=torch.zeros(0),
+            labels=torch.zeros(0, dtype=torch.long),
+            masks=torch.zeros((0, 64, 64), dtype=torch.bool)))
+    res = _evaluate(
+        ClassAgnosticCocoMetric(ann_file=ann_file, metric=['bbox', 'segm']),
+        empty)
+    assert res == {
+        f'agnostic/{m}_{item}': 0.0
+        for m in ('bbox', 'segm')
+        for item in ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l',
+                     'AR@100')
+    }
+    warnings = [
+        r.getMessage() for r in log_records if r.levelname == 'WARNING'
+    ]
+    assert any(
+        w.startswith('ClassAgnosticCocoMetric: no prediction on any of the '
+                     '1 images') for w in warnings), warnings
+    assert not [r for r in log_records if r.levelname == 'ERROR']

@@ -8,8 +8,8 @@ from mmcasp.pipeline import build_stage_config
 from mmcasp.pipeline.stage_configs import (eval_config, evaluators,
                                            validates_on_test_split, with_data,
                                            with_epochs, with_evaluation,
-                                           with_overrides, with_runtime,
-                                           with_transfer_init)
+                                           with_overrides, with_resume_point,
+                                           with_runtime, with_transfer_init)
 from tests._helpers import REPO_ROOT
 
 AGNOSTIC = osp.join(REPO_ROOT, 'configs', 'condinst',
@@ -149,3 +149,22 @@ def test_with_values_replaces_whatever_is_there():
             {'model.backbone.init_cfg': init})
         assert cfg.model.backbone.init_cfg.to_dict() == init
         assert cfg.model.backbone.type == 'ResNet'
+
+
+def test_resume_point_is_explicit(tmp_path):
+    """A fresh stage starts without mmengine's "Auto resumed from the
+    latest checkpoint None."; a started one resumes from its own latest
+    checkpoint, not from a load_from the config may carry."""
+    cfg = with_runtime(
+        Config.fromfile(AGNOSTIC), str(tmp_path), 'stage', seed=0)
+    cfg.load_from = '/weights/imagenet.pth'
+    fresh = with_resume_point(cfg)
+    assert fresh.resume is False and fresh.load_from == '/weights/imagenet.pth'
+    assert cfg.resume is True  # the argument is left as it was
+    (tmp_path / 'epoch_1.pth').write_bytes(b'')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    started = with_resume_point(cfg)
+    assert started.resume is True
+    assert started.load_from == str(tmp_path / 'epoch_1.pth')
+    cfg.resume = False  # not a resuming stage (e.g. evaluation): untouched
+    assert with_resume_point(cfg) is cfg

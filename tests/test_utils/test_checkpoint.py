@@ -14,7 +14,8 @@ from mmengine.runner import Runner, load_checkpoint, save_checkpoint
 from torch.utils.data import Dataset
 
 import mmcasp  # noqa: F401  (installs the safe loader)
-from mmcasp.utils import UnsafeCheckpointError, safe_torch_load
+from mmcasp.utils import (InputFileError, UnsafeCheckpointError,
+                          check_checkpoint, safe_torch_load)
 from mmcasp.utils.checkpoint import PLAIN_DATA_DTYPES, _history_buffer_getattr
 
 
@@ -133,6 +134,25 @@ def test_checkpoint_with_arbitrary_callable_is_refused(tmp_path):
         load_checkpoint(_Model(), str(bad), map_location='cpu')
     assert str(bad) in str(e.value)
     assert isinstance(e.value, pickle.UnpicklingError)
+    assert not marker.exists()
+
+
+def test_check_checkpoint_before_loading(runner_ckpt, tmp_path):
+    """The cheap check the tools run before a Runner exists: a Runner
+    checkpoint passes, a missing file, a folder and an unsafe pickle are
+    refused with the loader's own message, without unpickling anything."""
+    check_checkpoint(runner_ckpt[0])  # HistoryBuffer, numpy...: allowed
+    with pytest.raises(InputFileError, match='nope.pth does not exist'):
+        check_checkpoint(str(tmp_path / 'nope.pth'))
+    with pytest.raises(InputFileError, match='is a folder'):
+        check_checkpoint(str(tmp_path))
+    marker = tmp_path / 'pwned'
+    bad = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {}, 'meta': _Exploit(marker)}, str(bad))
+    with pytest.raises(UnsafeCheckpointError) as e:
+        check_checkpoint(str(bad))
+    assert f'Refusing to load checkpoint "{bad}"' in str(e.value)
+    assert 'system' in str(e.value)  # the offending global, named
     assert not marker.exists()
 
 

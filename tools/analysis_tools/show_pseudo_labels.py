@@ -22,13 +22,13 @@ import mmcv
 from mmengine.utils import ProgressBar
 
 from mmcasp.pseudo_labels import safe_relative_path
-from mmcasp.utils import InputFileError, check_coco_file
+from mmcasp.utils import check_coco_file, description, run_main
 from mmcasp.visualization import (ScoreVisualizer, draw_pseudo_labels,
                                   label_caption, select_labels)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument('pseudo', help='pseudo-label COCO json')
     parser.add_argument(
         '--image-root',
@@ -57,10 +57,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        coco = check_coco_file(args.pseudo, what='pseudo-label file')
-    except InputFileError as e:
-        sys.exit(f'error: {e}')
+    coco = check_coco_file(args.pseudo, what='pseudo-label file')
     root = args.image_root or coco.get('info', {}).get('image_root')
     if not root:
         sys.exit(f'error: {args.pseudo} records no info.image_root; give '
@@ -94,4 +91,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

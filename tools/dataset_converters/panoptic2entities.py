@@ -12,15 +12,15 @@ Example::
         data/coco/annotations/entities_train2017.json --min-area 32
 """
 import argparse
-import sys
 
 from mmcasp.datasets.entities import (PanopticFormatError,
                                       convert_panoptic_to_entities,
                                       entity_stats_table)
+from mmcasp.utils import description, run_main
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument('pan_json', help='COCO panoptic JSON')
     parser.add_argument('pan_png_dir', help='folder of the panoptic PNGs')
     parser.add_argument('out_json', help='output COCO instances JSON')
@@ -40,19 +40,16 @@ def parse_args():
 
 def main():
     args = parse_args()
-    try:
-        stats = convert_panoptic_to_entities(
-            args.pan_json,
-            args.pan_png_dir,
-            args.out_json,
-            min_area=args.min_area,
-            category_name=args.category_name,
-            strict=args.strict)
-    except (PanopticFormatError, FileNotFoundError) as e:
-        sys.exit(f'error: {e}')
+    stats = convert_panoptic_to_entities(
+        args.pan_json,
+        args.pan_png_dir,
+        args.out_json,
+        min_area=args.min_area,
+        category_name=args.category_name,
+        strict=args.strict)
     print(entity_stats_table(stats))
     print(f'wrote {args.out_json}')
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main, PanopticFormatError, FileNotFoundError)

@@ -9,10 +9,11 @@ import argparse
 import json
 
 from mmcasp.datasets.toy import make_toy_dataset, toy_split_sizes
+from mmcasp.utils import description
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument('out_dir', help='output folder')
     parser.add_argument(
         '--sizes',

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 
 import torch
 from mmengine.config import DictAction
@@ -29,10 +28,12 @@ from mmengine.config import DictAction
 import mmcasp  # noqa: F401
 from mmcasp.surgery import (PARTS, TransferError, build_target_model,
                             format_report, transfer_into_model)
+from mmcasp.utils import (check_checkpoint, description, load_config,
+                          merge_options, run_main)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument('src', help='source checkpoint')
     parser.add_argument('dst_config', help='config of the target model')
     parser.add_argument(
@@ -63,21 +64,17 @@ def parse_args():
 
 def main():
     args = parse_args()
-    from mmengine.config import Config
-    cfg = Config.fromfile(args.dst_config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.dst_config)
+    merge_options(cfg, args.cfg_options)
     parts = [p for p in args.parts.split(',') if p]
-    try:
-        model, cfg = build_target_model(cfg)
-        state, report = transfer_into_model(
-            model,
-            args.src,
-            parts=parts,
-            classifier=args.classifier,
-            prefix=args.src_prefix)
-    except (TransferError, FileNotFoundError, KeyError) as e:
-        sys.exit(f'error: {e}')
+    check_checkpoint(args.src, 'source checkpoint')
+    model, cfg = build_target_model(cfg)
+    state, report = transfer_into_model(
+        model,
+        args.src,
+        parts=parts,
+        classifier=args.classifier,
+        prefix=args.src_prefix)
     report.update(src=osp.abspath(args.src), dst_config=args.dst_config)
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     tmp = args.out + '.tmp'
@@ -97,4 +94,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main, TransferError, KeyError)

@@ -1,11 +1,13 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Class-agnostic COCO AP (AP^det-a, AP^seg-a, AP^e)."""
 import copy
-from typing import Optional, Sequence
+import logging
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 from mmdet.datasets.api_wrappers import COCO
 from mmdet.evaluation import CocoMetric
+from mmengine.logging import print_log
 
 from mmcasp.registry import METRICS
 from ..functional import collapse_coco_categories
@@ -32,6 +34,12 @@ class ClassAgnosticCocoMetric(CocoMetric):
     Reported keys are ``{prefix}/{bbox|segm}_{item}`` with the default items
     mAP, mAP_50, mAP_75, mAP_s, mAP_m, mAP_l and AR@100 (AR with at most 100
     detections per image; note mmdet's ``proposal_nums`` sets the maxDets).
+
+    A model with no prediction on any image (every score below
+    ``test_cfg.score_thr``, as an untrained model's) scores 0 on every
+    item, with a warning that says why; the parent logs "The testing
+    results of the whole dataset is empty" as an ERROR and reports
+    nothing, which left a blank row in reports.
 
     Args:
         class_name (str): Name of the collapsed category.
@@ -79,3 +87,22 @@ class ClassAgnosticCocoMetric(CocoMetric):
             result['labels'] = np.zeros_like(result['labels'])
             for ann in gt.get('anns', []):
                 ann['bbox_label'] = 0
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """As the parent; every item 0 when no image has a prediction (see
+        the class docstring)."""
+        if not results or any(len(pred['labels']) for _, pred in results) \
+                or not set(self.metrics) <= {'bbox', 'segm'}:
+            return super().compute_metrics(results)
+        print_log(
+            f'{type(self).__name__}: no prediction on any of the '
+            f'{len(results)} images (every score below test_cfg.score_thr, '
+            'as an untrained model\'s): AP 0',
+            logger='current',
+            level=logging.WARNING)
+        items = self.metric_items or DEFAULT_ITEMS[:6]  # mmdet's default
+        return {
+            f'{metric}_{item}': 0.0
+            for metric in self.metrics
+            for item in items
+        }
