@@ -16,8 +16,9 @@ heads' last layers so that every location, on any image, predicts:
   mask head's last layer: weights 0, the last bias ``mask_logit``).
 
 Nothing else of the model matters to these outputs, so they hold on every
-machine. The file is an mmengine checkpoint (``meta``, ``state_dict``),
-loadable by every tool as a trained model's would be.
+machine. The file is an mmengine checkpoint (``meta`` with the config
+text, ``state_dict``), loadable by every tool as a trained model's would
+be.
 """
 import torch
 from mmengine.config import Config
@@ -62,7 +63,8 @@ def constant_condinst_checkpoint(config: str,
             head.controller.weight[rows] = 0
             head.controller.bias[rows] = 0
         head.controller.bias[-1] = mask_logit
-    meta = dict(
+    meta = dict(  # as a Runner writes it (the transfer tool reads cfg)
+        cfg=cfg.pretty_text,
         dataset_meta=dict(classes=('object', )),
         stand_in=dict(logit=logit, box_side=box_side, mask_logit=mask_logit))
     torch.save(dict(meta=meta, state_dict=model.state_dict()), path)
