@@ -17,8 +17,11 @@ index i is the i-th category of the labels file, by id)::
         --classifier-config my_cls.py --checkpoint my_cls.pth \
         --labels data/coco/annotations/instances_train2017.json
 
-Same machinery as tools/pseudo_label.py: resumable (``<out>.shards``),
-distributed (``--launcher pytorch``), bad images skipped and counted.
+Same machinery as tools/pseudo_label.py: what the image source holds is
+printed before the classifier loads, resumable (``<out>.shards``),
+distributed (``--launcher pytorch``), bad images skipped and counted, and a
+run that makes no label writes its file and exits non-zero
+(``--allow-empty``: exit 0).
 """
 import argparse
 import os
@@ -30,14 +33,23 @@ from mmengine.dist import get_dist_info
 import mmcasp  # noqa: F401
 from mmcasp.apis import build_cam_predictor
 from mmcasp.datasets import image_level_labels
-from mmcasp.pseudo_labels import (ImageSourceError, build_cam_classifier,
-                                  collect_images, format_stats,
-                                  run_pseudo_labeling)
-from mmcasp.utils import InputFileError, check_coco_file, init_distributed
+from mmcasp.pseudo_labels import (build_cam_classifier, collect_images,
+                                  describe_images, empty_result_message,
+                                  format_stats, run_pseudo_labeling)
+from mmcasp.utils import (InputFileError, check_checkpoint, check_coco_file,
+                          description, init_distributed, run_main)
+
+#: What to do when a run makes no label (the ``error:`` line ends with it).
+EMPTY_ADVICE = (
+    'Lower --min-score (now {min_score}) or --thresholds, check the '
+    'classifier (--classifier-config, --checkpoint; '
+    'tools/analysis_tools/eval_pseudo_labels.py scores its labels on images '
+    'with ground truth) and the images (the listing above), or pass '
+    '--allow-empty to accept an empty file')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument(
         '--images', required=True, help='folder, COCO json or text list')
     parser.add_argument('--image-root', help='root of json/list file names')
@@ -69,6 +81,11 @@ def parse_args(argv=None):
     parser.add_argument('--min-score', type=float, default=0.)
     parser.add_argument('--class-agnostic', action='store_true')
     parser.add_argument('--keep-empty', action='store_true')
+    parser.add_argument(
+        '--allow-empty',
+        action='store_true',
+        help='exit 0 when no label is made (by default such a run writes '
+        'its file, says why and exits non-zero)')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument('--fp16', action='store_true')
@@ -85,23 +102,26 @@ def main(argv=None):
     args = parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    try:
-        entries, refused, root = collect_images(args.images, args.image_root)
-    except ImageSourceError as e:
-        sys.exit(f'error: {e}')
+    if args.checkpoint and not args.classifier_config:
+        raise InputFileError(
+            f'--checkpoint {args.checkpoint} needs the classifier config it '
+            'was trained with: add --classifier-config CONFIG')
+    entries, refused, root = collect_images(args.images, args.image_root)
     image_labels, categories, category_ids = None, None, None
     if args.labels:
-        try:
-            cats, image_labels = image_level_labels(
-                check_coco_file(
-                    args.labels, annotations=False, what='image-label file'))
-        except InputFileError as e:
-            sys.exit(f'error: {e}')
+        cats, image_labels = image_level_labels(
+            check_coco_file(
+                args.labels, annotations=False, what='image-label file'))
         categories = [
             dict(id=c['id'], name=c['name'], supercategory='') for c in cats
         ]
         category_ids = [c['id'] for c in cats]
+    if args.checkpoint:
+        check_checkpoint(args.checkpoint, 'classifier checkpoint')
     init_distributed(args.launcher)
+    rank = get_dist_info()[0]
+    if rank == 0:  # before the model loads: a wrong folder is seen at once
+        print(describe_images(entries, refused, args.images, root), flush=True)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     classifier = build_cam_classifier(args.classifier_config,
                                       args.checkpoint).to(device)
@@ -150,11 +170,20 @@ def main(argv=None):
         num_workers=args.num_workers,
         categories=categories,
         info=info,
-        drop_empty=not args.keep_empty)
-    if get_dist_info()[0] == 0:
-        print(format_stats(stats))
-        print(f'wrote {args.out}')
+        drop_empty=not args.keep_empty,
+        refused=refused)
+    if rank != 0:
+        return
+    print(format_stats(stats))
+    print(f'wrote {args.out}')
+    advice = '' if args.allow_empty else EMPTY_ADVICE.format(
+        min_score=args.min_score)
+    empty = empty_result_message(stats, args.out, advice)
+    if empty and args.allow_empty:
+        print(f'warning: {empty}')
+    elif empty:
+        sys.exit(f'error: {empty}')
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -12,10 +12,14 @@ Example::
     python -m torch.distributed.run --nproc_per_node 2 tools/pseudo_label.py \
         CONFIG CHECKPOINT --images ... --out ... --launcher pytorch
 
-Images: a folder (recursive), a COCO json (``images``) or a text list.
-Progress is kept in ``<out>.shards/``: a killed run started again resumes
-without redoing finished images. Predictions with objectness > delta are
-kept; images left without a label are dropped and counted.
+Images: a folder (recursive), a COCO json (``images``) or a text list;
+what was found (per top-level folder, first names, what the listing left
+out) is printed before the model loads. Progress is kept in
+``<out>.shards/``: a killed run started again resumes without redoing
+finished images. Predictions with objectness > delta are kept; images left
+without a label are dropped and counted; the statistics account for every
+listed entry. A run that keeps no image writes its file and exits non-zero
+(``--allow-empty``: exit 0).
 """
 import argparse
 import os
@@ -23,18 +27,25 @@ import sys
 
 from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
-from mmengine.logging import print_log
 
 import mmcasp  # noqa: F401
 from mmcasp.apis import build_detector_predictor
-from mmcasp.pseudo_labels import (ImageSourceError, LabelingSettings,
-                                  collect_images, format_stats,
-                                  run_pseudo_labeling)
-from mmcasp.utils import InputFileError, init_distributed, load_config
+from mmcasp.pseudo_labels import (LabelingSettings, collect_images,
+                                  describe_images, empty_result_message,
+                                  format_stats, run_pseudo_labeling)
+from mmcasp.utils import (check_checkpoint, description, init_distributed,
+                          load_config, merge_options, run_main)
+
+#: What to do when a run keeps no image (the ``error:`` line ends with it).
+EMPTY_ADVICE = (
+    'Lower --delta (now {delta}) if predictions were dropped below_delta, '
+    'check the labeler (tools/analysis_tools/eval_pseudo_labels.py scores '
+    'its labels on images with ground truth) and the images (the listing '
+    'above), or pass --allow-empty to accept an empty file')
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument('config', help='detector config')
     parser.add_argument('checkpoint', help='detector checkpoint')
     parser.add_argument(
@@ -64,6 +75,11 @@ def parse_args(argv=None):
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none')
+    parser.add_argument(
+        '--allow-empty',
+        action='store_true',
+        help='exit 0 when no image is kept (by default such a run writes '
+        'its file, says why and exits non-zero)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -73,17 +89,14 @@ def main(argv=None):
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     # check the images before any model is loaded
-    try:
-        entries, refused, root = collect_images(args.images, args.image_root)
-    except ImageSourceError as e:
-        sys.exit(f'error: {e}')
-    try:
-        cfg = load_config(args.config)
-    except InputFileError as e:
-        sys.exit(f'error: {e}')
+    entries, refused, root = collect_images(args.images, args.image_root)
+    cfg = load_config(args.config)
+    merge_options(cfg, args.cfg_options)
+    check_checkpoint(args.checkpoint)
     init_distributed(args.launcher)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    rank, _ = get_dist_info()
+    if rank == 0:  # before the model loads: a wrong folder is seen at once
+        print(describe_images(entries, refused, args.images, root), flush=True)
     settings = LabelingSettings(
         delta=args.delta,
         max_per_image=args.max_per_image,
@@ -111,15 +124,19 @@ def main(argv=None):
         args.out,
         prepare=predictor.prepare,
         info=info,
+        refused=refused,
         **settings.loop_kwargs())
-    rank, _ = get_dist_info()
-    if rank == 0:
-        if refused:
-            print_log(
-                f'refused image names: {dict(refused)}', logger='current')
-        print(format_stats(stats))
-        print(f'wrote {args.out}')
+    if rank != 0:
+        return
+    print(format_stats(stats))
+    print(f'wrote {args.out}')
+    advice = '' if args.allow_empty else EMPTY_ADVICE.format(delta=args.delta)
+    empty = empty_result_message(stats, args.out, advice)
+    if empty and args.allow_empty:
+        print(f'warning: {empty}')
+    elif empty:
+        sys.exit(f'error: {empty}')
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,8 +9,11 @@ from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
 from .image_labels import image_level_labels
-from .image_source import (SKIP_REASONS, ImageSourceError, check_complete,
-                           collect_images, decode_image, safe_relative_path)
+from .image_source import (IMAGE_EXTENSIONS, LISTING_SKIP_REASONS,
+                           OTHER_IMAGE_EXTENSIONS, SKIP_REASONS,
+                           ImageSourceError, SkipCounts, check_complete,
+                           collect_images, decode_image, describe_images,
+                           safe_relative_path)
 from .mask_loading import (MaskLoadingError, check_mask_loading,
                            count_rle_masks, drops_rle_masks, rle_mask_problems)
 from .predet_views import (boxes_from_view, boxes_to_view,
@@ -29,7 +32,9 @@ __all__ = [
     'MaskLoadingError', 'check_mask_loading', 'count_rle_masks',
     'drops_rle_masks', 'rle_mask_problems', 'SKIP_REASONS', 'ImageSourceError',
     'check_complete', 'collect_images', 'decode_image', 'safe_relative_path',
-    'percent_split', 'k_shot_subset', 'short_categories', 'percent_tag',
-    'DatasetCheckError', 'EmptyDatasetError', 'annotation_file_problems',
-    'check_datasets', 'empty_dataset_problems', 'leaf_datasets'
+    'IMAGE_EXTENSIONS', 'OTHER_IMAGE_EXTENSIONS', 'LISTING_SKIP_REASONS',
+    'SkipCounts', 'describe_images', 'percent_split', 'k_shot_subset',
+    'short_categories', 'percent_tag', 'DatasetCheckError',
+    'EmptyDatasetError', 'annotation_file_problems', 'check_datasets',
+    'empty_dataset_problems', 'leaf_datasets'
 ]

@@ -8,15 +8,21 @@ Read by the pseudo labelers (:mod:`mmcasp.pseudo_labels`) and by
 ``dict(id, file_name, path)`` *before* any model is loaded: ``file_name`` is
 relative to the image root (so equal names in different sub-folders stay
 distinct), ids are the json's or 1..N in sorted order, and names that would
-escape the root (``..``, absolute paths) are refused. :func:`decode_image`
-reads one image the way mmdet's ``LoadImageFromFile`` does and reports why
-it cannot, so that bad files become counted skips, never a crash mid-run.
+escape the root (``..``, absolute paths) are refused. Every entry it does
+not return is counted by reason (:class:`SkipCounts`, reasons of
+:data:`SKIP_REASONS`), and a folder walk counts every file and folder link
+it finds, so a labeling run accounts for all of them
+(``images_listed = kept + dropped empty + skipped``).
+:func:`describe_images` says in a few lines what a source holds, so that a
+wrong folder is seen before any model loads. :func:`decode_image` reads one
+image the way mmdet's ``LoadImageFromFile`` does and reports why it cannot,
+so that bad files become counted skips, never a crash mid-run.
 """
 import io
 import os
 import os.path as osp
 from collections import Counter
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
@@ -26,23 +32,52 @@ from mmcasp.utils.input_files import (InputFileError, coco_problems,
                                       format_problems, load_json)
 
 __all__ = [
-    'IMAGE_EXTENSIONS', 'ImageSourceError', 'collect_images',
-    'safe_relative_path', 'decode_image', 'check_complete', 'SKIP_REASONS'
+    'IMAGE_EXTENSIONS', 'OTHER_IMAGE_EXTENSIONS', 'ImageSourceError',
+    'collect_images', 'safe_relative_path', 'decode_image', 'check_complete',
+    'SKIP_REASONS', 'LISTING_SKIP_REASONS', 'SkipCounts', 'describe_images'
 ]
 
+#: What a folder walk labels: files with these extensions (any case).
+#: Only formats that mmdet's ``LoadImageFromFile`` (OpenCV) reads in
+#: training, so that every labeled file also trains.
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
-#: Why an image is not labeled: the only keys of a run's skip counts.
-#: ``duplicate`` and ``missing`` are found when the source is read (before
-#: the model loads); the others when the image is decoded and prepared.
+#: Image formats a folder walk finds but does not label (counted as
+#: ``unsupported_extension``): OpenCV builds, mmdet's loader among them,
+#: do not read them all (this venv's OpenCV reads no GIF), so labels on
+#: them would not train. Convert such files to PNG/JPEG to label them.
+OTHER_IMAGE_EXTENSIONS = ('.gif', '.heic', '.heif', '.avif', '.jxl', '.jp2',
+                          '.j2k', '.jfif', '.ppm', '.pgm', '.pbm', '.pnm',
+                          '.ico', '.svg', '.exr', '.hdr', '.psd', '.dng',
+                          '.cr2', '.nef', '.arw')
+
+#: Why an entry is not labeled: the only keys of a run's skip counts.
+#: Those of :data:`LISTING_SKIP_REASONS` are found when the source is read
+#: (before the model loads); the others when the image is decoded and
+#: prepared.
 SKIP_REASONS = {
     'duplicate':
     'the same file is listed twice (kept once)',
     'missing':
     'the file named by the source does not exist',
+    'broken_link':
+    'a symbolic link with an image name whose target does not exist',
+    'unsupported_extension':
+    'a folder walk found another image format (.gif, .heic, ...: '
+    'OTHER_IMAGE_EXTENSIONS), which training cannot be trusted to read; '
+    'convert it to PNG or JPEG to label it',
+    'other_file':
+    'a folder walk found a file that is not an image by its name '
+    '(sidecar .json/.txt, .DS_Store, Thumbs.db, no extension); not read',
+    'linked_folder':
+    'a folder walk found a symbolic link to a folder: not followed '
+    '(links can loop); give the real folder, or a json/list source',
+    'unreadable_folder':
+    'a folder walk could not list a folder (permissions); its files are '
+    'not counted one by one',
     'unreadable_path':
     'the file exists but cannot be opened (permissions, '
-    'a folder, a broken link)',
+    'a folder, a link broken since the listing)',
     'empty_file':
     'the file has 0 bytes',
     'truncated':
@@ -55,6 +90,11 @@ SKIP_REASONS = {
     "the model's test pipeline fails on the decoded image "
     '(the log names the error)',
 }
+
+#: The reasons :func:`collect_images` counts (before any model loads).
+LISTING_SKIP_REASONS = ('duplicate', 'missing', 'broken_link',
+                        'unsupported_extension', 'other_file', 'linked_folder',
+                        'unreadable_folder')
 
 
 class ImageSourceError(InputFileError):
@@ -78,33 +118,92 @@ def safe_relative_path(name: str, root: str) -> str:
     return norm
 
 
-def _from_folder(root: str) -> List[str]:
+class SkipCounts(Counter):
+    """Entries an image source refused, counted by reason (a
+    :class:`~collections.Counter` whose keys are :data:`SKIP_REASONS`),
+    with the first names of each reason in ``examples`` (for messages:
+    a count alone does not say which file)."""
+
+    #: How many names :meth:`add` keeps per reason.
+    max_examples = 3
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.examples: Dict[str, List[str]] = {}
+
+    def add(self, reason: str, name: str) -> None:
+        """Count ``name`` under ``reason``."""
+        if reason not in SKIP_REASONS:
+            raise ValueError(f'{reason!r} is not one of SKIP_REASONS')
+        self[reason] += 1
+        names = self.examples.setdefault(reason, [])
+        if len(names) < self.max_examples:
+            names.append(name)
+
+
+def _folder_file_reason(name: str) -> Optional[str]:
+    """``None`` for a file a folder walk lists as an image, else why not
+    (by its extension)."""
+    ext = osp.splitext(name)[1].lower()
+    if ext in IMAGE_EXTENSIONS:
+        return None
+    return 'unsupported_extension' if ext in OTHER_IMAGE_EXTENSIONS \
+        else 'other_file'
+
+
+def _from_folder(root: str, skipped: SkipCounts) -> List[str]:
+    """Image names under ``root`` (relative, sorted); every other file, every
+    link to a folder (not followed) and every folder that cannot be listed
+    is counted in ``skipped``."""
     names = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(err: OSError) -> None:
+        skipped.add('unreadable_folder', osp.relpath(err.filename or root,
+                                                     root))
+
+    for dirpath, dirnames, filenames in os.walk(
+            root, onerror=unreadable, followlinks=False):
         dirnames.sort()
-        for f in filenames:
-            if f.lower().endswith(IMAGE_EXTENSIONS):
-                names.append(osp.relpath(osp.join(dirpath, f), root))
+        for d in dirnames:
+            if osp.islink(osp.join(dirpath, d)):
+                skipped.add('linked_folder',
+                            osp.relpath(osp.join(dirpath, d), root))
+        for f in sorted(filenames):
+            rel = osp.relpath(osp.join(dirpath, f), root)
+            reason = _folder_file_reason(f)
+            if reason is None:
+                names.append(rel)
+            else:
+                skipped.add(reason, rel)
     return sorted(names)
 
 
 def collect_images(
         source: str,
-        root: Optional[str] = None) -> Tuple[List[Dict], Counter, str]:
+        root: Optional[str] = None) -> Tuple[List[Dict], SkipCounts, str]:
     """Entries of an image source.
 
     Args:
-        source: A folder (searched recursively for image extensions), a COCO
-            json (its ``images``; ``file_name`` relative to ``root``), or a
-            text file with one path per line relative to ``root``.
+        source: A folder (searched recursively for files ending in
+            :data:`IMAGE_EXTENSIONS`; links to folders are not followed),
+            a COCO json (its ``images``; ``file_name`` relative to
+            ``root``), or a text file with one path per line relative to
+            ``root``.
         root: Image root for json and list sources; defaults to the folder
             itself, or the json/list file's folder.
 
     Returns:
         tuple: ``(entries, skipped, root)``; entries are
         ``dict(id, file_name, path[, height, width])`` in a deterministic
-        order, ``skipped`` counts refused names by reason (``duplicate``,
-        ``missing``).
+        order, ``skipped`` (a :class:`SkipCounts`) counts every refused
+        entry by reason (:data:`LISTING_SKIP_REASONS`): json/list entries
+        (``duplicate``, ``missing``, ``broken_link``) and, for a folder,
+        every file that is not an image by its name
+        (``unsupported_extension``, ``other_file``), every link to a
+        folder and every folder that cannot be listed. ``len(entries) +
+        sum(skipped.values())`` is what the source listed; pass
+        ``skipped`` on to :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`
+        (``refused``) so that the output's statistics count it.
 
     Raises:
         ImageSourceError: If the source does not exist, holds no image, has
@@ -112,11 +211,11 @@ def collect_images(
     """
     if not osp.exists(source):
         raise ImageSourceError(f'image source {source} does not exist')
-    skipped: Counter = Counter()
+    skipped = SkipCounts()
     given: List[Tuple[Optional[int], str, dict]] = []
     if osp.isdir(source):
         root = source
-        given = [(None, n, {}) for n in _from_folder(source)]
+        given = [(None, n, {}) for n in _from_folder(source, skipped)]
     elif source.endswith('.json'):
         root = root or osp.dirname(osp.abspath(source))
         try:
@@ -139,22 +238,91 @@ def collect_images(
     for img_id, name, extra in given:
         rel = safe_relative_path(name, root)
         if rel in seen:
-            skipped['duplicate'] += 1
+            skipped.add('duplicate', rel)
             continue
         seen.add(rel)
         path = osp.join(root, rel)
         if not osp.isfile(path):
-            skipped['missing'] += 1
+            skipped.add('broken_link' if osp.islink(path) else 'missing', rel)
             continue
         entries.append(dict(id=img_id, file_name=rel, path=path, **extra))
     if not entries:
         raise ImageSourceError(
             f'image source {source} holds no readable image file' +
-            (f' ({dict(skipped)})' if skipped else ''))
+            (f' ({_format_skips(skipped)})' if skipped else '') +
+            ('; a folder walk labels files ending in ' +
+             ', '.join(IMAGE_EXTENSIONS) if osp.isdir(source) else ''))
     if entries[0]['id'] is None:
         for i, entry in enumerate(entries, start=1):
             entry['id'] = i
     return entries, skipped, root
+
+
+def _format_skips(skipped: Mapping[str, int], max_names: int = 3) -> str:
+    """``other_file 2: a.json, b.txt; missing 1: c.jpg``: the counts in
+    :data:`SKIP_REASONS` order, with the names a :class:`SkipCounts`
+    keeps."""
+    examples = getattr(skipped, 'examples', {})
+    parts = []
+    for reason in sorted(
+            skipped,
+            key=lambda r: list(SKIP_REASONS).index(r)
+            if r in SKIP_REASONS else len(SKIP_REASONS)):
+        if not skipped[reason]:
+            continue
+        names = examples.get(reason, [])[:max_names]
+        more = ', ...' if skipped[reason] > len(names) else ''
+        parts.append(f'{reason} {skipped[reason]}' +
+                     (f": {', '.join(names)}{more}" if names else ''))
+    return '; '.join(parts)
+
+
+def describe_images(entries: Sequence[dict],
+                    skipped: Mapping[str, int],
+                    source: str,
+                    root: str,
+                    max_folders: int = 8,
+                    max_names: int = 3) -> str:
+    """A few lines saying what an image source holds, for a tool to print
+    before any model loads: a wrong folder (label masks instead of photos,
+    a sidecar-only folder) is then seen at once, not after a run.
+
+    The first line names the source, its kind and the number of images to
+    label; then one line per top-level sub-folder of the file names (in
+    order of first appearance, at most ``max_folders``; ``(top level)`` for
+    files directly under the root) with its count and its first
+    ``max_names`` names; then what the listing left out, by reason (with
+    names where ``skipped`` is a :class:`SkipCounts`).
+
+    Args:
+        entries, skipped, root: As :func:`collect_images` returns them.
+        source: The source as given (a folder, a json or a list).
+    """
+    if osp.isdir(source):
+        kind = 'a folder, searched recursively'
+    else:
+        kind = ('a COCO json' if source.endswith('.json') else
+                'a text list') + f'; image root {root}'
+    lines = [f'image source {source} ({kind}): {len(entries)} images to label']
+    folders: Dict[str, List[str]] = {}
+    for e in entries:
+        parts = e['file_name'].replace('\\', '/').split('/', 1)
+        top = parts[0] + '/' if len(parts) > 1 else '(top level)'
+        folders.setdefault(top, []).append(e['file_name'])
+    width = max((len(f) for f in list(folders)[:max_folders]), default=0)
+    count_width = len(str(len(entries)))
+    for top, names in list(folders.items())[:max_folders]:
+        more = ', ...' if len(names) > max_names else ''
+        lines.append(f'  {top:<{width}}  {len(names):>{count_width}}  ' +
+                     ', '.join(names[:max_names]) + more)
+    rest = list(folders.values())[max_folders:]
+    if rest:
+        lines.append(f'  ... {len(rest)} more folders: '
+                     f'{sum(len(n) for n in rest)} images')
+    if sum(skipped.values()):
+        lines.append(f'not labeled: {sum(skipped.values())} '
+                     f'({_format_skips(skipped, max_names)})')
+    return '\n'.join(lines)
 
 
 def check_complete(data: bytes) -> Optional[str]:

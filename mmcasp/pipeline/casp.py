@@ -616,7 +616,7 @@ class CaspPipeline:
         has it already."""
         labeler, rec = self.round_labeler(round_)
         d = self.split(split)
-        entries, _, root = images or collect_images(d['ann'], d['img'])
+        entries, refused, root = images or collect_images(d['ann'], d['img'])
         stats = labeler.label(
             self,
             rec,
@@ -625,7 +625,8 @@ class CaspPipeline:
             root,
             drop_empty=drop_empty,
             show_progress=show_progress,
-            split=split)
+            split=split,
+            refused=refused)
         return _from_rank0(stats)  # statistics exist on rank 0 only
 
     def run_pseudo(self, round_: int = 1) -> dict:

@@ -1,20 +1,24 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 from mmcasp.datasets.image_source import (SKIP_REASONS, ImageSourceError,
                                           check_complete, collect_images,
-                                          decode_image, safe_relative_path)
+                                          decode_image, describe_images,
+                                          safe_relative_path)
 from .cam import (cam_to_boxes, component_boxes, nms_numpy, normalize_cam,
                   scale_boxes)
 from .cam_classifier import build_cam_classifier
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
-from .labeling_loop import DecodedImages, format_stats, run_pseudo_labeling
+from .labeling_loop import (DecodedImages, empty_result_message, format_stats,
+                            run_pseudo_labeling)
 from .labeling_settings import LabelingSettings
 from .objectness import OBJECTNESS_RULES, objectness_rule
 from .postprocess import (encode_masks, merge_flip_predictions,
                           rle_from_change_points, select_instances)
 from .predictors import CamPredictor, DetectorPredictor, inference_pipeline
-from .quality import evaluate_pseudo_labels, precision_recall_at_iou
+from .quality import (ComparisonError, check_comparable,
+                      evaluate_pseudo_labels, match_images,
+                      precision_recall_at_iou)
 
 __all__ = [
     'cam_to_boxes', 'component_boxes', 'nms_numpy', 'normalize_cam',
@@ -26,5 +30,7 @@ __all__ = [
     'CamPredictor', 'DetectorPredictor', 'inference_pipeline',
     'evaluate_pseudo_labels', 'precision_recall_at_iou', 'SKIP_REASONS',
     'MAX_ASPECT', 'crop_instances', 'pad_to_aspect', 'LabelingSettings',
-    'OBJECTNESS_RULES', 'objectness_rule'
+    'OBJECTNESS_RULES', 'objectness_rule', 'describe_images',
+    'empty_result_message', 'ComparisonError', 'check_comparable',
+    'match_images'
 ]

@@ -3,7 +3,6 @@
 from typing import Optional
 
 import torch
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 __all__ = ['build_cam_classifier']
@@ -31,28 +30,38 @@ def build_cam_classifier(config: Optional[str] = None,
 
     Returns:
         The classifier in eval mode, on the CPU.
+
+    Raises:
+        InputFileError: a checkpoint without its config, a config that
+            cannot be read or defines no CAM classifier.
     """
     from mmcasp.models import EfficientNetLiteClassifier
     from mmcasp.registry import MODELS
-    from mmcasp.utils import register_all_modules, safe_torch_load
+    from mmcasp.utils import (InputFileError, load_config,
+                              register_all_modules, safe_torch_load)
     if config is None:
         if checkpoint is not None:
-            raise ValueError('a classifier checkpoint needs its config')
+            raise InputFileError(
+                f'the classifier checkpoint {checkpoint} needs its config: '
+                'give the config it was trained with (a training config '
+                'such as configs/classifier/*.py, or one defining '
+                '`classifier = dict(type=...)`)')
         return EfficientNetLiteClassifier().eval()
-    cfg = Config.fromfile(config)
+    cfg = load_config(config)
     if 'classifier' in cfg:
         model_cfg = cfg.classifier
     elif isinstance(cfg.get('model'), dict):
         model_cfg = cfg.model
     else:
-        raise ValueError(f'{config} defines no `classifier = dict(type=...)` '
-                         'and no classifier `model = dict(type=...)`')
+        raise InputFileError(
+            f'{config} defines no `classifier = dict(type=...)` and no '
+            'classifier `model = dict(type=...)`')
     register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope('mmcasp'):
         model = MODELS.build(model_cfg)
     missing = [name for name in CAM_INTERFACE if not hasattr(model, name)]
     if missing:
-        raise ValueError(
+        raise InputFileError(
             f'{config}: {type(model).__name__} is no CAM classifier (it '
             f'lacks {", ".join(missing)}); use e.g. ImageLevelClassifier or '
             'LinearHeadClassifier')

@@ -4,8 +4,9 @@ import datetime
 import json
 import os
 import os.path as osp
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from mmcasp.datasets.image_source import SKIP_REASONS
 from mmcasp.utils.fileio import dump_json_atomic
 
 __all__ = [
@@ -19,10 +20,12 @@ def xyxy_to_xywh(box: Sequence[float]) -> List[float]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
-def build_pseudo_coco(records: Iterable[dict],
-                      categories: List[dict],
-                      info: dict,
-                      drop_empty: bool = True) -> Tuple[dict, dict]:
+def build_pseudo_coco(
+        records: Iterable[dict],
+        categories: List[dict],
+        info: dict,
+        drop_empty: bool = True,
+        refused: Optional[Mapping[str, int]] = None) -> Tuple[dict, dict]:
     """Merge per-image records into one COCO dataset dict.
 
     Args:
@@ -34,13 +37,30 @@ def build_pseudo_coco(records: Iterable[dict],
         info: Goes to ``info`` (model, checkpoint, δ, date are added by the
             callers).
         drop_empty: Drop images left without labels (CaSP's rule).
+        refused: Entries the image source listed but refused before
+            labeling, by reason (the ``skipped`` counts of
+            :func:`~mmcasp.datasets.collect_images`): they count as listed
+            and skipped, so that the statistics account for every entry.
 
     Returns:
         tuple: ``(coco_dict, stats)``; images sorted by id, annotation ids
         1..M in that order, so the file does not depend on how the work was
-        split. ``stats`` counts images in/kept/empty/skipped (by reason),
-        labels per image and a score histogram (10 bins over [0, 1]).
+        split. ``stats``: ``images_listed`` (every entry of the source,
+        refused ones included) ``= images_kept + images_empty_dropped +
+        sum(images_skipped.values())``; ``images_in`` (the entries labeled
+        or skipped when decoded: listed minus refused); ``images_skipped``
+        by reason (:data:`~mmcasp.datasets.SKIP_REASONS`, refused and
+        decode-time reasons together, in that table's order); labels per
+        image and a score histogram (10 bins over [0, 1]).
+
+    Raises:
+        ValueError: A reason of ``refused`` that is not a skip reason.
     """
+    refused = {k: int(v) for k, v in (refused or {}).items() if v}
+    unknown = sorted(set(refused) - set(SKIP_REASONS))
+    if unknown:
+        raise ValueError(f'refused: {unknown} are not skip reasons; use '
+                         f'those of SKIP_REASONS: {sorted(SKIP_REASONS)}')
     by_id: Dict[int, dict] = {}
     for rec in records:
         by_id[rec['id']] = rec  # a resumed shard may repeat a record
@@ -78,10 +98,20 @@ def build_pseudo_coco(records: Iterable[dict],
                 ann['segmentation'] = ins['segmentation']
             anns.append(ann)
             hist[min(int(ins['score'] * 10), 9)] += 1
+    for reason, n in refused.items():
+        skipped[reason] = skipped.get(reason, 0) + n
+    order = list(SKIP_REASONS)
+    skipped = {
+        k: skipped[k]
+        for k in sorted(
+            skipped,
+            key=lambda r: (order.index(r) if r in order else len(order), r))
+    }
     info = dict(info)
     info.setdefault('date_created',
                     datetime.datetime.now().isoformat(timespec='seconds'))
     stats = dict(
+        images_listed=len(by_id) + sum(refused.values()),
         images_in=len(by_id),
         images_kept=len(images),
         images_empty_dropped=empty if drop_empty else 0,

@@ -5,7 +5,10 @@
 rank of a torch.distributed job every ``world_size``-th chunk, decodes images
 in DataLoader workers, records each image's result as one JSON line in the
 rank's shard file (resume state: finished images are never redone), and on
-rank 0 merges all shards into one COCO file written atomically.
+rank 0 merges all shards into one COCO file written atomically. Its
+``info.stats`` account for every entry the source listed, those refused
+when it was listed included (``refused``): ``images_listed = images_kept +
+images_empty_dropped + sum(images_skipped.values())``.
 
 Batches are formed after decoding, per *bucket*: a predictor may define
 ``batch_key(item)`` (the detector's is the padded input shape), and a batch
@@ -21,8 +24,8 @@ import os
 import os.path as osp
 import time
 from collections import Counter
-from typing import (Callable, Hashable, Iterable, Iterator, List, Optional,
-                    Sequence)
+from typing import (Callable, Hashable, Iterable, Iterator, List, Mapping,
+                    Optional, Sequence)
 
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
@@ -35,7 +38,8 @@ from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
 from .extreme_shapes import crop_instances, pad_to_aspect
 
 __all__ = [
-    'DecodedImages', 'run_pseudo_labeling', 'format_stats', 'bucket_batches'
+    'DecodedImages', 'run_pseudo_labeling', 'format_stats', 'bucket_batches',
+    'empty_result_message'
 ]
 
 
@@ -142,12 +146,26 @@ def _shard_files(shard_dir: str) -> List[str]:
     return sorted(glob.glob(osp.join(shard_dir, 'shard-*.jsonl')))
 
 
+def _skip_counts(skipped: Mapping[str, int]) -> str:
+    """``3 (missing: 1, truncated: 2)``, or ``none``."""
+    if not skipped:
+        return 'none'
+    return f'{sum(skipped.values())} (' + ', '.join(
+        f'{k}: {v}' for k, v in skipped.items()) + ')'
+
+
 def format_stats(stats: dict) -> str:
-    """Human-readable summary of a run."""
+    """Human-readable summary of a run. Its first two lines account for
+    every listed entry: ``images in: I of L listed, kept: K, dropped empty:
+    E`` and ``skipped: S (reason: n, ...)`` with ``L = K + E + S`` (``I``:
+    the entries not refused when the source was listed). Statistics of
+    files written before ``images_listed`` existed read ``L = I``."""
+    listed = stats.get('images_listed', stats['images_in'])
     lines = [
-        f"images in: {stats['images_in']}, kept: {stats['images_kept']}, "
+        f"images in: {stats['images_in']} of {listed} listed, "
+        f"kept: {stats['images_kept']}, "
         f"dropped empty: {stats['images_empty_dropped']}",
-        f"skipped: {stats['images_skipped'] or 'none'}",
+        f"skipped: {_skip_counts(stats['images_skipped'])}",
         f"labels: {stats['labels']} "
         f"({stats['labels_per_image_mean']:.2f} per kept image, "
         f"max {stats['labels_per_image_max']})",
@@ -164,6 +182,34 @@ def format_stats(stats: dict) -> str:
     return '\n'.join(lines)
 
 
+def empty_result_message(stats: dict, out_file: str,
+                         advice: str) -> Optional[str]:
+    """What to say when a run made no label at all (``None`` if it made
+    one): no image kept, or (``drop_empty=False``) images kept without a
+    label. Such a file trains nothing (mmdet filters images without
+    annotations, then has no data), so the tools stop with this message
+    unless asked to accept it. One line: the counts that tell why (dropped
+    empty, skipped by reason, predictions dropped by reason), that
+    ``out_file`` was written anyway (its ``info.stats`` can be read), then
+    ``advice`` (what the caller's user can change)."""
+    if stats['labels'] > 0:
+        return None
+    listed = stats.get('images_listed', stats['images_in'])
+    if stats['images_kept'] == 0:
+        what = (f'no image kept: none of the {listed} listed entries got a '
+                f"label ({stats['images_empty_dropped']} dropped empty, "
+                f"skipped: {_skip_counts(stats['images_skipped'])}")
+    else:
+        what = (f"no label made: the {stats['images_kept']} kept images "
+                f'(of {listed} listed) have no label (skipped: '
+                f"{_skip_counts(stats['images_skipped'])}")
+    dropped = stats.get('dropped_predictions')
+    if dropped:
+        what += f'; predictions dropped: {_skip_counts(dropped)}'
+    return (f'{what}); {out_file} was written anyway, without labels, so '
+            f'that its info.stats can be read. {advice}').rstrip()
+
+
 def run_pseudo_labeling(
         entries: Sequence[dict],
         predict: Callable[[List[dict]], List[List[dict]]],
@@ -177,7 +223,8 @@ def run_pseudo_labeling(
         drop_empty: bool = True,
         show_progress: bool = True,
         max_pixels: int = 40_000_000,
-        batch_key: Optional[Callable] = None) -> Optional[dict]:
+        batch_key: Optional[Callable] = None,
+        refused: Optional[Mapping[str, int]] = None) -> Optional[dict]:
     """Label ``entries`` and write a COCO file.
 
     Args:
@@ -202,6 +249,13 @@ def run_pseudo_labeling(
         batch_key: ``item -> hashable``: images of one key may share a
             batch. Default: ``predict.batch_key`` if it has one (the
             detector's padded input shape), else any images may.
+        refused: The entries the source refused when it was listed, by
+            reason (the ``skipped`` counts of
+            :func:`~mmcasp.datasets.collect_images`, given with
+            ``entries``): the file's statistics count them as listed and
+            skipped (see :func:`~mmcasp.pseudo_labels.build_pseudo_coco`).
+            Every caller that lists a source passes them; without them the
+            statistics only cover ``entries``.
 
     Returns:
         dict: Statistics on rank 0 (also in the file's ``info.stats``);
@@ -301,7 +355,7 @@ def run_pseudo_labeling(
         dict(id=1, name='object', supercategory='object')
     ]
     coco, stats = build_pseudo_coco(records, categories, info or {},
-                                    drop_empty)
+                                    drop_empty, refused)
     total_drop, images_run, slowest = Counter(), 0, 0.0
     for path in glob.glob(osp.join(shard_dir, f'stats-*-of-{world:03d}.json')):
         with open(path) as f:

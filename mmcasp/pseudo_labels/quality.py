@@ -1,7 +1,13 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Score a pseudo-label file against ground truth of the same images."""
+"""Score a pseudo-label file against ground truth of the same images.
+
+Images are paired by id, as COCOeval pairs them. :func:`check_comparable`
+says, before any number is computed, when that pairing makes the numbers
+meaningless (ground truth without annotations, no shared image, shared ids
+naming different files)."""
 import contextlib
 import io
+import os.path as osp
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -9,8 +15,115 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from mmcasp.evaluation.functional import collapse_coco_categories
+from mmcasp.utils.input_files import InputFileError
 
-__all__ = ['evaluate_pseudo_labels', 'precision_recall_at_iou']
+__all__ = [
+    'evaluate_pseudo_labels', 'precision_recall_at_iou', 'match_images',
+    'check_comparable', 'ComparisonError'
+]
+
+
+class ComparisonError(InputFileError):
+    """A pseudo-label file and a ground-truth file whose comparison would
+    give meaningless numbers (the message says why and what to give)."""
+
+
+def _base_name(name: str) -> str:
+    return osp.basename(str(name).replace('\\', '/'))
+
+
+def match_images(pseudo: dict, gt: dict, max_examples: int = 3) -> dict:
+    """How the images of two COCO dicts pair up when matched by id, as
+    :func:`evaluate_pseudo_labels` matches them.
+
+    Returns:
+        dict: ``shared`` (ids in both), ``pseudo_only``, ``gt_only``
+        (counts), ``renamed`` (shared ids whose files differ: base names
+        of ``file_name`` compared, so that different image roots still
+        match) and ``renamed_examples`` (up to ``max_examples`` tuples
+        ``(id, pseudo file_name, gt file_name)``).
+    """
+    p_names = {img['id']: img.get('file_name') for img in pseudo['images']}
+    g_names = {img['id']: img.get('file_name') for img in gt['images']}
+    shared = [i for i in g_names if i in p_names]
+    renamed = [(i, p_names[i], g_names[i]) for i in shared
+               if p_names[i] is not None and g_names[i] is not None
+               and _base_name(p_names[i]) != _base_name(g_names[i])]
+    return dict(
+        shared=len(shared),
+        pseudo_only=len(p_names) - len(shared),
+        gt_only=len(g_names) - len(shared),
+        renamed=len(renamed),
+        renamed_examples=renamed[:max_examples])
+
+
+def _id_span(images: Sequence[dict]) -> str:
+    ids = [img['id'] for img in images]
+    return f'ids {min(ids)}..{max(ids)}' if ids else 'no image'
+
+
+def check_comparable(pseudo: dict, gt: dict, pseudo_path: str,
+                     gt_path: str) -> List[str]:
+    """Refuse comparisons whose numbers would mean nothing; notes on the
+    others.
+
+    Raises:
+        ComparisonError: ``gt`` has no annotation COCO AP counts (none, or
+            only crowd regions): every AP would be -1 and no box missed;
+            ``pseudo`` has images but none of them is an image of ``gt``
+            (by id): nothing would be scored; or shared ids name different
+            files (e.g. pseudo labels of a folder walk, numbered 1..N in
+            name order, against a json's own ids): different images would
+            be compared.
+
+    Returns:
+        list: Notes worth printing with the numbers (labeled images that
+        ``gt`` does not have, ``gt`` images without pseudo labels).
+    """
+    anns = gt.get('annotations') or []
+    if not any(not a.get('iscrowd', 0) for a in anns):
+        what = 'only crowd regions (iscrowd=1, which COCO AP ignores)' \
+            if anns else 'no annotations'
+        raise ComparisonError(
+            f'the ground-truth file {gt_path} has {what} '
+            f"({len(gt['images'])} images): every AP would be -1 and no box "
+            'could be missed; give the COCO file with the annotations of '
+            'these images (an images-only list, such as an unlabeled '
+            "split's json, has none)")
+    m = match_images(pseudo, gt)
+    if pseudo['images'] and not m['shared']:
+        raise ComparisonError(
+            f'no image of the pseudo-label file {pseudo_path} '
+            f"({_id_span(pseudo['images'])}) is an image of the ground-truth "
+            f"file {gt_path} ({_id_span(gt['images'])}): images are matched "
+            'by id, so nothing would be scored; give the ground truth of the '
+            'labeled images, or label the images of the ground-truth file '
+            '(tools/pseudo_label.py --images GT.json --image-root ROOT keeps '
+            'its ids)')
+    if m['renamed']:
+        i, p_name, g_name = m['renamed_examples'][0]
+        raise ComparisonError(
+            f'the pseudo-label file {pseudo_path} and the ground-truth file '
+            f"{gt_path} give the same ids to different files ({m['renamed']} "
+            f"of {m['shared']} shared ids, e.g. id {i}: {p_name} vs "
+            f'{g_name}): images are matched by id, so different images '
+            'would be compared; a folder walk numbers images 1..N by name, '
+            'so label the images of the ground-truth file '
+            '(tools/pseudo_label.py --images GT.json --image-root ROOT keeps '
+            'its ids)')
+    notes = []
+    if not pseudo['images']:
+        notes.append(f'{pseudo_path} keeps no image: every ground-truth box '
+                     'counts as missed')
+    elif m['gt_only']:
+        notes.append(f"{m['gt_only']} of {len(gt['images'])} ground-truth "
+                     'images have no pseudo label (dropped empty, or not '
+                     'labeled): their boxes count as missed')
+    if m['pseudo_only']:
+        notes.append(f"{m['pseudo_only']} of {len(pseudo['images'])} "
+                     f'pseudo-labeled images are not in {gt_path}: their '
+                     'labels are not scored')
+    return notes
 
 
 def _coco(d: dict) -> COCO:

@@ -29,7 +29,11 @@ def test_folder_is_recursive_sorted_and_keeps_same_names_apart(tmp_path):
         os.path.join('b', 'x.jpg'), 'top.png'
     ]
     assert [e['id'] for e in entries] == [1, 2, 3]
-    assert root == str(tmp_path) and not skipped
+    assert root == str(tmp_path)
+    # the sidecar is counted, not labeled (issue 28: nothing left out
+    # without a word)
+    assert skipped == {'other_file': 1}
+    assert skipped.examples == {'other_file': ['notes.txt']}
 
 
 def test_json_source_keeps_ids_and_refuses_escapes(tmp_path):

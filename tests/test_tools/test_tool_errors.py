@@ -126,6 +126,36 @@ def test_transfer_tool_refuses_an_unsafe_checkpoint(files, tmp_path):
     assert not osp.exists(out)
 
 
+def test_pseudo_label_tool_refuses_an_unsafe_checkpoint(
+        files, toy_root, tmp_path):
+    out = str(tmp_path / 'labels.json')
+    _fails_with_one_error_line([
+        osp.join(TOOLS, 'pseudo_label.py'), TINY_CONFIG, files['unsafe'],
+        '--images',
+        osp.join(toy_root, 'images', 'val'), '--out', out
+    ], str(tmp_path), 'Refusing to load checkpoint')
+    assert not osp.exists(out)
+
+
+def test_cam_tool_needs_the_config_of_its_checkpoint(files, toy_root,
+                                                     tmp_path):
+    _fails_with_one_error_line([
+        osp.join(TOOLS, 'cam_pseudo_label.py'), '--checkpoint', files['good'],
+        '--images',
+        osp.join(toy_root, 'images', 'val'), '--out',
+        str(tmp_path / 'cam.json')
+    ], str(tmp_path), f'--checkpoint {files["good"]} needs the classifier '
+                               'config', '--classifier-config')
+    _fails_with_one_error_line([
+        osp.join(TOOLS, 'cam_pseudo_label.py'), '--classifier-config',
+        osp.join(REPO_ROOT, 'configs', 'classifier',
+                 'image-cls_r18w16_gap_toy-30e_toy-labels.py'), '--checkpoint',
+        files['unsafe'], '--images',
+        osp.join(toy_root, 'images', 'val'), '--out',
+        str(tmp_path / 'cam.json')
+    ], str(tmp_path), 'Refusing to load checkpoint')
+
+
 def test_help_describes_the_tool_in_whole_sentences():
     assert description('Run a: b -> c,\nd and e.\n\n  more\n') == \
         'Run a: b -> c, d and e.'

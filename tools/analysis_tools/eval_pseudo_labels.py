@@ -7,17 +7,21 @@ Example::
 
     python tools/analysis_tools/eval_pseudo_labels.py \
         work_dirs/pseudo/val_pseudo.json data/coco-mini/annotations/val.json
+
+Images are matched by id. A ground-truth file without annotations, one that
+shares no image with the pseudo labels, or shared ids naming different
+files stop the tool with one ``error:`` line (the numbers would mean
+nothing); partial overlaps are noted.
 """
 import argparse
 import json
-import sys
 
-from mmcasp.pseudo_labels import evaluate_pseudo_labels
-from mmcasp.utils import InputFileError, check_coco_file
+from mmcasp.pseudo_labels import check_comparable, evaluate_pseudo_labels
+from mmcasp.utils import check_coco_file, description, run_main
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description(__doc__))
     parser.add_argument('pseudo', help='pseudo-label COCO json')
     parser.add_argument('gt', help='ground-truth COCO json')
     parser.add_argument(
@@ -31,14 +35,14 @@ def parse_args():
 
 def main():
     args = parse_args()
-    try:
-        pseudo = check_coco_file(args.pseudo, what='pseudo-label file')
-        gt = check_coco_file(args.gt, what='ground-truth file')
-    except InputFileError as e:
-        sys.exit(f'error: {e}')
+    pseudo = check_coco_file(args.pseudo, what='pseudo-label file')
+    gt = check_coco_file(args.gt, what='ground-truth file')
+    notes = check_comparable(pseudo, gt, args.pseudo, args.gt)
     res = evaluate_pseudo_labels(
         pseudo, gt, class_agnostic=not args.class_specific, iou=args.iou)
     mode = 'class-specific' if args.class_specific else 'class-agnostic'
+    for note in notes:
+        print(f'note: {note}')
     print(f'{mode} quality of {args.pseudo} on {len(gt["images"])} images:')
     for k, v in res.items():
         print(
@@ -49,4 +53,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -20,7 +20,9 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
 
     Subclasses build the predictor from the model (:meth:`build_predictor`).
     The image source is checked when the hook is created (before training
-    starts), so a bad path fails at once. Under torch.distributed every rank
+    starts), so a bad path fails at once; the entries it refuses then
+    (missing files, files of a folder that are not images...) are counted
+    in every output file's statistics. Under torch.distributed every rank
     labels its share (see :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`).
 
     Args:
@@ -86,7 +88,8 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
             batch_size=self.batch_size,
             num_workers=self.num_workers,
             categories=categories,
-            info=info)
+            info=info,
+            refused=self.refused)
         if stats is not None:
             print_log(
                 f'pseudo labels written to {out}\n' + format_stats(stats),

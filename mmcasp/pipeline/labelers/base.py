@@ -3,7 +3,7 @@
 import json
 import os.path as osp
 from abc import ABCMeta
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import PipelineError
 from ..settings import check_keys, signature_settings
@@ -150,10 +150,13 @@ class BaseLabeler(metaclass=ABCMeta):
               image_root: str,
               drop_empty: bool = True,
               show_progress: bool = True,
-              split: str = 'unlabeled') -> Optional[dict]:
+              split: str = 'unlabeled',
+              refused: Optional[Mapping[str, int]] = None) -> Optional[dict]:
         """Label ``entries`` (from
         :func:`~mmcasp.datasets.collect_images`) of data split ``split``
-        into the COCO file ``out``; returns the statistics (on rank 0)."""
+        into the COCO file ``out``; returns the statistics (on rank 0).
+        ``refused``: the entries ``collect_images`` refused, by reason, so
+        that the statistics count every listed entry."""
         from mmcasp.pseudo_labels import run_pseudo_labeling
         predictor = self.split_predictor(pipeline, record, split)
         categories = self.categories(pipeline, predictor)
@@ -170,6 +173,7 @@ class BaseLabeler(metaclass=ABCMeta):
             info=info,
             drop_empty=drop_empty,
             show_progress=show_progress,
+            refused=refused,
             **pipeline.settings.pseudo.loop_kwargs())
 
 
