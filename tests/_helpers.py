@@ -11,10 +11,25 @@ TINY_CONFIG = osp.join(REPO_ROOT, 'configs', 'condinst',
 
 
 def subprocess_env(**extra):
+    """This process's environment plus ``extra``, for a tool run as a
+    subprocess.
+
+    ``OMP_NUM_THREADS`` defaults to 1 (unless set, here or in ``extra``)
+    for speed only: a test's processes share a small machine. No result
+    may depend on it: the suite passes with ``OMP_NUM_THREADS`` unset, 1
+    and 2, and a test that compares runs sets their thread counts itself.
+    """
     env = dict(os.environ)
     env.setdefault('OMP_NUM_THREADS', '1')
+    env.setdefault('MMCASP_OFFLINE', '1')  # no downloads (tests/conftest.py)
     env.update(extra)
     return env
+
+
+def pythonpath(*folders) -> str:
+    """A PYTHONPATH with ``folders`` first, then this process's."""
+    return os.pathsep.join(
+        str(p) for p in (*folders, os.environ.get('PYTHONPATH')) if p)
 
 
 def toy_cfg_options(toy_root, work_dir=None, epochs=1):

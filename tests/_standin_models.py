@@ -38,9 +38,16 @@ def constant_condinst_checkpoint(config: str,
                                  logit: float = PASSES,
                                  box_side: float = 2.0,
                                  mask_logit: float = 6.0,
-                                 seed: int = 0) -> str:
+                                 seed: int = 0,
+                                 keep_weights: bool = False) -> str:
     """Write the stand-in checkpoint of ``config`` (see the module
-    docstring) to ``path`` and return ``path``."""
+    docstring) to ``path`` and return ``path``.
+
+    ``keep_weights``: only the biases are set, the seeded weights of those
+    layers stay: scores ~``sigmoid(logit)`` and boxes ~``box_side`` strides
+    that still differ (slightly) per location and image, for tests that
+    compare two labeling runs bit for bit; the masks stay full.
+    """
     cfg = Config.fromfile(config)
     torch.manual_seed(seed)
     model = build_model(cfg.model)
@@ -52,7 +59,8 @@ def constant_condinst_checkpoint(config: str,
         for conv, bias in ((head.conv_cls, logit), (head.conv_centerness,
                                                     logit), (head.conv_reg,
                                                              box_side)):
-            conv.weight.zero_()
+            if not keep_weights:
+                conv.weight.zero_()
             conv.bias.fill_(bias)
         # the dynamic mask head's last layer: its weights, then its bias,
         # in the controller's output order (weights of all layers, then
@@ -66,6 +74,10 @@ def constant_condinst_checkpoint(config: str,
     meta = dict(  # as a Runner writes it (the transfer tool reads cfg)
         cfg=cfg.pretty_text,
         dataset_meta=dict(classes=('object', )),
-        stand_in=dict(logit=logit, box_side=box_side, mask_logit=mask_logit))
+        stand_in=dict(
+            logit=logit,
+            box_side=box_side,
+            mask_logit=mask_logit,
+            keep_weights=keep_weights))
     torch.save(dict(meta=meta, state_dict=model.state_dict()), path)
     return path

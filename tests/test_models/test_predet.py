@@ -73,7 +73,12 @@ def test_info_nce_equals_hand_computed_value():
 
 def test_box_transforms_between_views_are_exact():
     rng = np.random.default_rng(0)
-    boxes = np.array([[10., 20., 50., 60.], [0., 0., 100., 80.]])
+    # two boxes, and 50 random ones, some partly or fully outside the crop
+    corners = rng.uniform(-20., 140., (50, 2, 2))
+    boxes = np.concatenate([
+        np.array([[10., 20., 50., 60.], [0., 0., 100., 80.]]),
+        np.concatenate([corners.min(1), corners.max(1)], 1)
+    ])
     for flip in (False, True):
         crop = np.array([5.5, 12.25, 90., 77.])
         view = boxes_to_view(boxes, crop, (64, 96), flip)
@@ -97,7 +102,6 @@ def test_box_transforms_between_views_are_exact():
     vis = visible_fraction(
         np.array([[-10., 0., 10., 10.], [200., 0., 210., 10.]]), (64, 64))
     np.testing.assert_allclose(vis, [0.5, 0.])
-    assert rng is not None
 
 
 def test_two_views_keep_only_queries_visible_in_both_views():

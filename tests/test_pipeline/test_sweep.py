@@ -9,8 +9,11 @@ import pytest
 
 from mmcasp.pipeline import (expand_grid, labeler_is_baseline, stage_keys,
                              sweep_rows)
-from tests._helpers import REPO_ROOT, subprocess_env
-from .test_casp import FAST, TOY_CFG
+from tests._fixed_labelers import CORNER_MODULE, write_corner_labelers
+from tests._helpers import REPO_ROOT, pythonpath, subprocess_env
+from .test_casp import FAST
+
+FCOS_CA = 'configs/fcos/fcos-ca_r18w16_fpn_toy-12e_toy-objects.py'
 
 
 def _base():
@@ -80,6 +83,11 @@ def test_labeler_is_baseline():
 
 @pytest.mark.slow
 def test_sweep_tool_shares_stages_and_aggregates(toy_root, tmp_path):
+    """Runs that share upstream settings share those stages. The labeler
+    is the test-only ``CornerBoxLabeler`` (tests/_fixed_labelers.py),
+    registered by the base config's custom_imports: its labels (one box
+    per image, score 0.9) pass both deltas by construction, whatever a
+    briefly trained detector would score."""
     ann = 'annotations/'
     base = tmp_path / 'pipe.py'
     casp = dict(
@@ -88,18 +96,20 @@ def test_sweep_tool_shares_stages_and_aggregates(toy_root, tmp_path):
                 ann=ann + 'instances_labeled.json', img='images/labeled'),
             unlabeled=dict(ann=ann + 'unlabeled.json', img='images/unlabeled'),
             val=dict(ann=ann + 'instances_val.json', img='images/val')),
-        labeler=dict(
-            config=TOY_CFG,
-            epochs=1,
-            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})),
+        labeler=dict(type='CornerBoxLabeler', score=0.9),
         pseudo=dict(delta=0.05, max_per_image=3, num_workers=0),
-        warmup=dict(config=TOY_CFG, epochs=1, cfg_options=FAST),
+        # corner boxes come without masks: a box-only warmup
+        warmup=dict(config=FCOS_CA, epochs=1, cfg_options=FAST),
         finetune=dict(
             config='configs/condinst/condinst_r18w16_fpn_toy-12e_toy.py',
             epochs=1,
             parts=['backbone', 'neck'],
             cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})))
-    base.write_text(f'data_root = None\ncasp = {casp!r}\n')
+    base.write_text(f'custom_imports = dict(imports=[{CORNER_MODULE!r}], '
+                    'allow_failed_imports=False)\n'
+                    f'data_root = None\ncasp = {casp!r}\n')
+    env = subprocess_env(
+        PYTHONPATH=pythonpath(write_corner_labelers(tmp_path)))
     sweep = tmp_path / 'sweep.py'
     sweep.write_text(f"base = {str(base)!r}\n"
                      "grid = {'pseudo.delta': [0.05, 0.06]}\n")
@@ -111,14 +121,11 @@ def test_sweep_tool_shares_stages_and_aggregates(toy_root, tmp_path):
         str(work), '--data-root', toy_root
     ]
     proc = subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        cwd=REPO_ROOT)
+        cmd, capture_output=True, text=True, env=env, cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
     stages = sorted(os.listdir(work / 'stages'))
     assert sum(s.startswith('labeler-') for s in stages) == 1
+    assert sum(s.startswith('warmup-') for s in stages) == 2
     assert sum(s.startswith('pseudo-') for s in stages) == 2
     assert sum(s.startswith('baseline-') for s in stages) == 1
     rows = json.load(open(work / 'sweep.json'))
@@ -127,10 +134,6 @@ def test_sweep_tool_shares_stages_and_aggregates(toy_root, tmp_path):
     assert (work / 'sweep.png').stat().st_size > 0
     # a second run trains nothing
     again = subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        cwd=REPO_ROOT)
+        cmd, capture_output=True, text=True, env=env, cwd=REPO_ROOT)
     assert again.returncode == 0
     assert 'running' not in again.stdout + again.stderr

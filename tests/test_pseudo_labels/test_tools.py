@@ -6,41 +6,36 @@ import json
 import os
 import os.path as osp
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmcasp.datasets import ClassAgnosticCocoDataset
 from mmcasp.pseudo_labels import read_records
-from mmcasp.registry import MODELS
 from mmcasp.utils import register_all_modules
-from tests._helpers import (REPO_ROOT, TINY_CONFIG, subprocess_env,
+from tests._fixed_labelers import make_confident_condinst
+from tests._helpers import (REPO_ROOT, TINY_CONFIG, free_port, subprocess_env,
                             toy_cfg_options)
+from tests._stop_points import IMPORTS, importable_env, stop_env, wait_for_stop
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'pseudo_label.py')
-# untrained model: let low scores through so that labels exist
+# score_thr 0: the model's pre-filter keeps all that delta would keep
 OPTS = ['--cfg-options', 'model.test_cfg.score_thr=0.0']
 ARGS = ['--delta', '0.05', '--max-per-image', '3', '--num-workers', '0']
 
 
 @pytest.fixture(scope='module')
 def checkpoint(tmp_path_factory):
-    register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(TINY_CONFIG)
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmcasp'):
-        model = MODELS.build(cfg.model)
-        model.init_weights()
+    """An untrained CondInst made to label every image by construction
+    (scores ~0.98, full masks; see tests/_fixed_labelers.py) whose boxes
+    and scores still depend on the image: comparing two runs compares
+    image-dependent numbers."""
     path = str(tmp_path_factory.mktemp('ckpt') / 'labeler.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
-    return path
+    return make_confident_condinst(path, TINY_CONFIG)
 
 
 def _source(toy_root):
@@ -51,9 +46,13 @@ def _source(toy_root):
     ]
 
 
-def _run(args, check=True, **kw):
+def _run(args, check=True, env=None, **kw):
     proc = subprocess.run(
-        args, capture_output=True, text=True, env=subprocess_env(), **kw)
+        args,
+        capture_output=True,
+        text=True,
+        env=env or subprocess_env(),
+        **kw)
     if check:
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     return proc
@@ -66,11 +65,15 @@ def _content(path):
 
 @pytest.fixture(scope='module')
 def reference(checkpoint, toy_root, tmp_path_factory):
+    """The labels of one process on one thread (whatever the environment
+    says: the runs compared with it use other thread counts)."""
     out = str(tmp_path_factory.mktemp('ref') / 'pseudo.json')
-    proc = _run([
-        sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out', out,
-        '--batch-size', '2'
-    ] + _source(toy_root) + ARGS + OPTS)
+    proc = _run(
+        [
+            sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out', out,
+            '--batch-size', '2'
+        ] + _source(toy_root) + ARGS + OPTS,
+        env=subprocess_env(OMP_NUM_THREADS='1'))
     return out, proc.stdout
 
 
@@ -84,7 +87,8 @@ def test_output_is_a_trainable_coco_file(reference, toy_root):
     assert info['delta'] == 0.05 and info['checkpoint'].endswith('.pth')
     assert 'date_created' in info and info['stats']['images_in'] == 8
     assert 'images in: 8' in stdout and 'images/s' in stdout
-    assert d['images'] and d['annotations']
+    # the checkpoint labels every image, 3 labels each
+    assert len(d['images']) == 8 and len(d['annotations']) == 24
     for a in d['annotations']:
         assert a['score'] > 0.05 and a['category_id'] == 1
         assert isinstance(a['segmentation']['counts'], str)
@@ -120,43 +124,70 @@ def test_output_is_a_trainable_coco_file(reference, toy_root):
 
 def test_two_processes_give_identical_results(reference, checkpoint, toy_root,
                                               tmp_path):
+    """Exactly the labels of one process (the rule for any number of
+    processes and threads: see ``_same_labels`` in
+    tests/test_pipeline/test_casp_dist.py): the reference ran on one
+    thread, these two processes run on two threads each, so the equality
+    does not come from both being single-threaded."""
     out = str(tmp_path / 'dist.json')
-    _run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-        '--master_port',
-        str(29500 + os.getpid() % 1000), TOOL, TINY_CONFIG, checkpoint,
-        '--out', out, '--batch-size', '2', '--launcher', 'pytorch'
-    ] + _source(toy_root) + ARGS + OPTS)
+    _run(
+        [
+            sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+            '2', '--master_port',
+            str(free_port()), TOOL, TINY_CONFIG, checkpoint, '--out', out,
+            '--batch-size', '2', '--launcher', 'pytorch'
+        ] + _source(toy_root) + ARGS + OPTS,
+        env=subprocess_env(OMP_NUM_THREADS='2'))
     assert _content(out) == _content(reference[0])
     shards = sorted(os.listdir(out + '.shards'))
     assert 'shard-000-of-002.jsonl' in shards
     assert 'shard-001-of-002.jsonl' in shards
 
 
+def _stopping_config(tmp_path, shard: str, records: int) -> str:
+    """TINY_CONFIG whose test pipeline starts with the test-only
+    ``StopAfterRecords`` (tests/_stop_points.py): with the stop file in the
+    environment, the labeling process stops itself once ``shard`` holds
+    ``records`` records; without it, the pipeline is TINY_CONFIG's."""
+    steps = Config.fromfile(
+        TINY_CONFIG).to_dict()['test_dataloader']['dataset']['pipeline']
+    steps = [dict(type='StopAfterRecords', shard=shard, records=records)
+             ] + steps
+    path = tmp_path / 'stopping.py'
+    path.write_text(f'_base_ = {TINY_CONFIG!r}\n'
+                    f'custom_imports = {IMPORTS!r}\n'
+                    f'test_dataloader = dict(dataset=dict(pipeline={steps!r}))'
+                    '\n')
+    return str(path)
+
+
 def test_killed_run_resumes_without_redoing_or_duplicates(
         reference, checkpoint, toy_root, tmp_path):
+    """Killed (SIGKILL) once 4 of the 8 images are recorded: the run stops
+    itself there (a test-only pipeline step), so the kill lands between
+    those records and the end on any machine (polling the shard raced the
+    run: on a GPU two batches fit between two polls). Run again, it
+    labels the other images only, and the file is the reference's."""
     out = str(tmp_path / 'resumed.json')
     shard = out + '.shards/shard-000-of-001.jsonl'
     cmd = [
-        sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out', out,
+        sys.executable, TOOL,
+        _stopping_config(tmp_path, shard, 4), checkpoint, '--out', out,
         '--batch-size', '2'
     ] + _source(toy_root) + ARGS + OPTS
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=subprocess_env())
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if len(read_records(shard)) >= 4:
-            break
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    stop, log = str(tmp_path / 'stopped'), str(tmp_path / 'killed.log')
+    with open(log, 'w') as f:
+        proc = subprocess.Popen(
+            cmd, stdout=f, stderr=subprocess.STDOUT, env=stop_env(stop))
+    try:
+        wait_for_stop(stop, lambda: proc.poll() is None, 300, log)
+    finally:
+        proc.kill()
+        proc.wait()
     done = len(read_records(shard))
-    assert 4 <= done < 8, 'kill came too late to test resuming'
+    assert 4 <= done < 8, 'killed too late to test resuming'
     assert not osp.exists(out)  # no half-written final file
-    resumed = _run(cmd)
+    resumed = _run(cmd, env=importable_env())
     assert f'resuming, {done} of 8 images' in resumed.stdout + resumed.stderr
     assert _content(out) == _content(reference[0])
     ids = [r['id'] for r in read_records(shard)]

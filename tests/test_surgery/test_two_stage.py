@@ -205,7 +205,8 @@ def test_mask_rcnn_into_mask_rcnn_and_faster_rcnn():
     # Mask R-CNN (80 classes): the mask convs go too, not conv_logits
     torch.manual_seed(4)
     model, _ = build_target_model(tiny_target_cfg(TARGETS['mask_rcnn']))
-    before = model.state_dict()
+    # cloned: the transfer loads into these very tensors
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     state, report = transfer_into_model(
         model, src, parts=parts, src_neck=cfg.model.neck)
     loaded = report['parts']['roi_mask_head']['loaded']
@@ -262,7 +263,8 @@ def test_condinst_source_into_faster_rcnn():
         condinst.init_weights()
     src = dict(state_dict=condinst.state_dict())
     model = build(tiny_faster_rcnn(num_classes=5), seed=8)
-    before = model.state_dict()
+    # cloned: the transfer loads into these very tensors
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     state, report = transfer_into_model(
         model, src, parts=['backbone', 'rpn_head', 'roi_head'])
     assert report['absent_from_source'] == ['rpn_head', 'roi_head']

@@ -215,25 +215,54 @@ def _start(root, partition):
                      f'(sinfo: {cluster.node_state()!r})')
 
 
+#: set by ``.ci/run`` when it could not install slurm-wlm and munge (not
+#: root, no apt-get, the install failed): the reason the slurm tests skip
+CI_SKIP_REASON_ENV = 'MMCASP_SLURM_SKIP_REASON'
+
+
+def in_ci() -> bool:
+    """Whether this is a CI run (``CI`` set to true, as ``.ci/run`` and
+    the usual CI services do)."""
+    return os.environ.get('CI', '').strip().lower() in ('1', 'true', 'yes')
+
+
+def not_available(reason: str) -> None:
+    """Skip the slurm tests for ``reason``; in CI fail instead, unless
+    ``.ci/run`` said why it could not install slurm (then skip with that):
+    CI installs slurm, so one that is missing or broken there is a failure
+    of the run, not a reason to test less."""
+    if in_ci() and not os.environ.get(CI_SKIP_REASON_ENV):
+        pytest.fail(
+            f'CI=true: {reason} (.ci/run installs slurm-wlm and munge; '
+            f'where it cannot, it sets {CI_SKIP_REASON_ENV} and the slurm '
+            'tests skip)',
+            pytrace=False)
+    extra = os.environ.get(CI_SKIP_REASON_ENV)
+    pytest.skip(reason + (f' ({extra})' if extra else ''))
+
+
 @pytest.fixture(scope='module')
 def slurm_cluster(tmp_path_factory):
     """A running one-node cluster with partition ``cpu`` of all CPUs.
 
-    Skipped, with the reason, where slurm-wlm and munge are not installed
-    (``.ci/run`` installs them when it can), where we are not root (slurmd
-    starts the tasks), or where the daemons do not come up."""
-    missing = [b for b in SLURM_BINARIES if _which(b) is None]
-    if missing:
-        pytest.skip(f'slurm not installed (no {", ".join(missing)}): '
-                    'apt-get install slurm-wlm munge')
+    Skipped, with the reason, where we are not root (slurmd starts the
+    tasks; ``.ci/run`` does not install slurm then either). Where slurm-wlm
+    and munge are not installed, or the daemons do not come up (the reason
+    with their logs): skipped, but in CI (``CI=true``) failed unless
+    ``.ci/run`` said why it could not install slurm
+    (:func:`not_available`)."""
     if os.geteuid() != 0:
         pytest.skip('a private slurmd must run as root here')
+    missing = [b for b in SLURM_BINARIES if _which(b) is None]
+    if missing:
+        not_available(f'slurm not installed (no {", ".join(missing)}): '
+                      'apt-get install slurm-wlm munge')
     # short path: slurm and munge keep socket paths under ~100 characters
     root = str(tmp_path_factory.mktemp('slurm'))
     cluster, problem = _start(root, PARTITION)
     if problem:
         logs = cluster.logs()
         cluster.stop()
-        pytest.skip(f'private slurm did not start: {problem}{logs}')
+        not_available(f'private slurm did not start: {problem}{logs}')
     yield cluster
     cluster.stop()

@@ -5,7 +5,8 @@ tasks on a CPU partition:
 
 1. the toy pipeline (labeler + pseudo labels) submitted with sbatch
    (tools/slurm_casp.sh) and cancelled with ``scancel`` after the labeler's
-   first checkpoint;
+   first checkpoint (where a test-only hook, tests/_stop_points.py, stops
+   its tasks: the cancel cannot come too early or too late);
 2. the same labeler training, uninterrupted, with tools/slurm_train.sh
    (from the config the pipeline wrote);
 3. the cancelled job submitted again: it resumes and must end with the
@@ -22,12 +23,12 @@ import json
 import os
 import os.path as osp
 import re
-import time
 
 import pytest
 import torch
 
-from tests._helpers import REPO_ROOT
+from tests._helpers import REPO_ROOT, pythonpath
+from tests._stop_points import IMPORTS, STOP_FILE_ENV, wait_for_stop
 from tests.test_pipeline.test_casp import _casp
 from tests.test_pipeline.test_casp_dist import (_annotations, _same_labels,
                                                 _write_config)
@@ -38,6 +39,8 @@ pytestmark = pytest.mark.slow
 TOOLS = osp.join(REPO_ROOT, 'tools')
 # 2 tasks of 1 CPU each: the whole of a 2-core node
 TWO_TASKS = dict(GPUS='2', GPUS_PER_NODE='2', CPUS_PER_TASK='1')
+# the jobs import tests._stop_points (the labeler config's custom_imports)
+IMPORTABLE = dict(PYTHONPATH=pythonpath(REPO_ROOT))
 LABELER_EPOCHS = 4
 PSEUDO_ARGS = ['--delta', '0.05', '--max-per-image', '3', '--num-workers', '0']
 
@@ -65,36 +68,48 @@ def _pipeline_casp(toy_root):
     every epoch (in the main process they would continue the generator's
     state, which a resume re-seeds but does not restore), and CondInst's
     mask subsampling above ``max_masks_to_train`` (torch's generator, same
-    problem), turned off by a limit above the number of positives."""
+    problem), turned off by a limit above the number of positives.
+
+    Its training stops itself after the first checkpoint where the job's
+    environment names a stop file (tests/_stop_points.py); the hook is in
+    the labeler's config (with the custom_imports that register it) in
+    every run, and does nothing in the others."""
     casp = _casp(toy_root)
     casp['labeler']['epochs'] = LABELER_EPOCHS
-    casp['labeler']['cfg_options'].update({
-        'train_dataloader.num_workers':
-        1,
-        'model.mask_head.max_masks_to_train':
-        100000
-    })
+    opts = casp['labeler']['cfg_options']
+    opts['train_dataloader.num_workers'] = 1
+    opts['model.mask_head.max_masks_to_train'] = 100000
+    opts['custom_hooks'] = [dict(type='StopAfterCheckpointHook', epoch=1)]
+    opts['custom_imports'] = IMPORTS
     return casp
 
 
 @pytest.fixture(scope='module')
 def cancelled(slurm_cluster, toy_root, tmp_path_factory):
-    """The pipeline job, cancelled after the labeler's first checkpoint."""
+    """The pipeline job, cancelled after the labeler's first checkpoint,
+    where its tasks stopped themselves."""
     tmp = tmp_path_factory.mktemp('slurm_pipeline')
-    config = _write_config(tmp / 'pipe.py', _pipeline_casp(toy_root))
+    config = _write_config(tmp / 'pipe.py', _pipeline_casp(toy_root), IMPORTS)
     work = str(tmp / 'work')
     env = ' '.join(f'{k}={v}' for k, v in TWO_TASKS.items())
     (tmp / 'job.sh').write_text(
         '#!/usr/bin/env bash\n'  # what a user submits with sbatch
         f'{env} bash {TOOLS}/slurm_casp.sh {PARTITION} casp {config} {work} '
         f'--data-root {toy_root} --stages labeler pseudo\n')
-    job = slurm_cluster.sbatch(str(tmp / 'job.sh'), str(tmp / 'first.out'), 2)
+    stop = str(tmp / 'stopped')
+    job = slurm_cluster.sbatch(
+        str(tmp / 'job.sh'), str(tmp / 'first.out'), 2, **IMPORTABLE,
+        **{STOP_FILE_ENV: stop})
     labeler = osp.join(work, 'labeler')
-    deadline = time.time() + 600
-    while _saved_epoch(labeler) < 1 and time.time() < deadline and \
-            slurm_cluster.job_state(job) in ('PENDING', 'RUNNING'):
-        time.sleep(0.2)
-    slurm_cluster.run(['scancel', job])
+
+    def running():
+        return slurm_cluster.job_state(job) in ('PENDING', 'CONFIGURING',
+                                                'RUNNING', 'UNKNOWN')
+
+    try:
+        wait_for_stop(stop, running, 600, str(tmp / 'first.out'))
+    finally:  # the state check below says if this came too late
+        slurm_cluster.run(['scancel', job], check=False)
     state = slurm_cluster.wait_job(job, timeout=120)
     out = open(tmp / 'first.out').read()
     assert state == 'CANCELLED', f'{state}\n{out[-4000:]}'
@@ -119,7 +134,8 @@ def trained(slurm_cluster, cancelled, tmp_path_factory):
         osp.join(TOOLS, 'slurm_train.sh'), PARTITION, 'train', config, work
     ],
                              timeout=600,
-                             **TWO_TASKS)
+                             **TWO_TASKS,
+                             **IMPORTABLE)
     return dict(
         config=config,
         work=work,
@@ -131,7 +147,8 @@ def trained(slurm_cluster, cancelled, tmp_path_factory):
 def resumed(slurm_cluster, cancelled, trained):
     """The cancelled job submitted again, after (2) has run."""
     tmp = cancelled['tmp']
-    job = slurm_cluster.sbatch(str(tmp / 'job.sh'), str(tmp / 'again.out'), 2)
+    job = slurm_cluster.sbatch(
+        str(tmp / 'job.sh'), str(tmp / 'again.out'), 2, **IMPORTABLE)
     state = slurm_cluster.wait_job(job, timeout=600)
     out = open(tmp / 'again.out').read()
     assert state == 'COMPLETED', f'{state}\n{out[-4000:]}'
@@ -157,7 +174,7 @@ def test_cancelled_pipeline_job_resumes_and_ends_identically(
     uninterrupted training, bit for bit: the same 2 single-threaded gloo
     tasks, the same data order (the sampler is seeded by epoch) and no
     random draw that depends on the history (see ``_pipeline_casp``)."""
-    assert cancelled['epoch'] >= 1, cancelled['out'][-4000:]
+    assert cancelled['epoch'] == 1, cancelled['out'][-4000:]
     assert not cancelled['finished'], 'cancelled too late: labeler done'
     out = resumed['out']
     epochs = [int(e) for e in re.findall(r'resumed epoch: (\d+)', out)]
@@ -195,12 +212,14 @@ def test_pseudo_labels_two_tasks(slurm_cluster, trained, resumed, toy_root,
         '--out', two
     ],
                       timeout=600,
-                      **TWO_TASKS)
+                      **TWO_TASKS,
+                      **IMPORTABLE)
     one = str(tmp_path / 'one.json')
     _pseudo_label_main()([*args, '--out', one])  # one process: this one
     two_anns = _annotations(two)
-    assert two_anns, 'no labels to compare: lower --delta'
-    # masks up to a few pixels: this process is not single-threaded
+    # the labeler's fixed outputs (see _casp) label every image
+    assert len(two_anns) == 8
+    # exactly, though this process is not single-threaded (see _same_labels)
     _same_labels(_annotations(one), two_anns)
     assert sorted(i['id'] for i in json.load(open(two))['images']) == \
         sorted(i['id'] for i in json.load(open(one))['images'])
