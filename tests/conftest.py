@@ -1,9 +1,16 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 import logging
+import os
 import sys
 import uuid
 
 import pytest
+
+# The offline switch (mmcasp.utils.pretrained): the suite never downloads.
+# A paper config's pretrained backbone that is not already in the download
+# cache starts from random weights instead, in this process and in every
+# tool a test starts (tests/_helpers.py: subprocess_env).
+os.environ['MMCASP_OFFLINE'] = '1'
 
 
 def pytest_collection_modifyitems(config, items):

@@ -15,7 +15,14 @@ from tests._helpers import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '[!_]*', '*.py')))
 AGNOSTIC = [c for c in CONFIGS if osp.basename(c).startswith('condinst-ca_')]
-SPECIFIC = [c for c in CONFIGS if osp.basename(c).startswith('condinst_')]
+SPECIFIC = [
+    c for c in CONFIGS
+    if osp.basename(c).startswith('condinst_') and 'toy' in c
+]
+SPECIFIC_COCO = [
+    c for c in CONFIGS
+    if osp.basename(c).startswith('condinst_') and '_coco' in c
+]
 TRANSFER = [c for c in CONFIGS if '/transfer/' in c]
 
 
@@ -60,13 +67,31 @@ def test_class_specific_toy_config_builds_model(path):
 
 
 @pytest.mark.parametrize(
+    'path', SPECIFIC_COCO, ids=[osp.basename(c)[:-3] for c in SPECIFIC_COCO])
+def test_class_specific_coco_config_builds_model(path):
+    cfg = Config.fromfile(path)
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('mmcasp'):
+        model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'CondInst'
+    assert model.bbox_head.num_classes == 80
+    assert cfg.val_evaluator.type == 'CocoMetric'
+    assert cfg.model.get('init_cfg') is None  # ImageNet, no transfer
+
+
+@pytest.mark.parametrize(
     'path', TRANSFER, ids=[osp.basename(c)[:-3] for c in TRANSFER])
 def test_transfer_config_builds_model(path):
     from mmcasp.surgery import TARGET_RULES, detect_target_kind
+    from mmcasp.utils import init_report
     cfg = Config.fromfile(path)
     init = cfg.model.init_cfg
     assert init.type == 'mmcasp.CaSPTransfer'
-    assert cfg.model.backbone.init_cfg is None  # nothing downloads
+    backbone = init_report(dict(backbone=cfg.model.backbone), offline=False)
+    if 'toy' in path:
+        assert backbone.backbone_random  # toy models: no pretrained weights
+    else:  # the baseline (transfer dropped) starts from ImageNet
+        assert not backbone.backbone_random, backbone.backbone
     register_all_modules(init_default_scope=False)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
@@ -74,6 +99,42 @@ def test_transfer_config_builds_model(path):
     assert set(init.parts) <= set(TARGET_RULES[kind])
     if '3x' in path:
         assert cfg.train_cfg.max_epochs == 36
+
+
+#: Paper-recipe configs (not toy, not CPU-sized COCO-mini) whose backbone
+#: starts from scratch on purpose, with explicit initialisers: PreDet's
+#: pretraining is the backbone's pretraining.
+FROM_SCRATCH = {'predet_r50_fpn_540k_imagenet-labels.py'}
+
+
+def _paper_recipe(path):
+    data = osp.basename(path)[:-3].split('_')[-1]
+    return not any(k in data for k in ('toy', 'coco-mini'))
+
+
+PAPER = [c for c in CONFIGS if _paper_recipe(c) and '/casp/' not in c]
+
+
+@pytest.mark.parametrize(
+    'path', PAPER, ids=[osp.basename(c)[:-3] for c in PAPER])
+def test_paper_recipes_start_from_pretrained_weights(path):
+    """No paper recipe ships a random-init backbone (``init_cfg=None``):
+    ImageNet by mmdet's convention (torchvision R-50, the Swin-T release,
+    packaged EfficientNet-Lite0), a transfer, or a checkpoint. Offline (the
+    switch this suite sets), nothing would be downloaded."""
+    from mmcasp.utils import init_report
+    cfg = Config.fromfile(path)
+    online = init_report(cfg, offline=False)
+    if osp.basename(path) in FROM_SCRATCH:
+        assert online.backbone_random and 'from scratch' in online.backbone
+    else:
+        assert not online.backbone_random, online.backbone
+        backbone = init_report(
+            dict(backbone=cfg.model.backbone), offline=False)
+        assert not backbone.backbone_random, (  # the baseline's start
+            backbone.backbone)
+    offline = init_report(cfg, offline=True)
+    assert all(s.replaced for s in offline.would_download)
 
 
 @pytest.mark.parametrize('name', [
@@ -134,3 +195,42 @@ def test_pipeline_configs_name_shipped_model_configs(path):
         stages.append('labeler')
     for stage in stages:
         assert osp.isfile(resolve_config(casp[stage].config)), stage
+
+
+@pytest.mark.parametrize(
+    'path', PIPELINES, ids=[osp.basename(c)[:-3] for c in PIPELINES])
+def test_pipeline_configs_pass_the_settings_check(path):
+    """Every pipeline config's ``casp`` dict is valid settings."""
+    from mmcasp.pipeline.settings import parse
+    parse(Config.fromfile(path).casp.to_dict())
+
+
+@pytest.mark.parametrize('name,src', [
+    ('condinst-ca_effl0_fpn_cpu-20e_coco-mini-objects.py',
+     'condinst-ca_effl0_fpn_36e_coco-mini-objects.py'),
+    ('condinst_effl0_fpn_cpu-20e_coco-mini.py',
+     'condinst_effl0_fpn_36e_coco-mini.py'),
+])
+def test_cpu_base_is_the_benchmarks_cpu_profile(name, src, tmp_path):
+    """The CPU base for your own data (docs/pipeline.md) trains the model,
+    input and loader of the COCO-mini benchmark's ``cpu`` profile, whose
+    stage times docs/benchmarks.md reports."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'coco_mini', osp.join(REPO_ROOT, 'benchmarks', 'coco_mini.py'))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ours = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'condinst', name))
+    theirs = Config.fromfile(
+        bench.scaled_config(
+            osp.join(REPO_ROOT, 'benchmarks', 'configs', src),
+            str(tmp_path / src), bench.PROFILES['cpu']))
+    assert ours.model.to_dict() == theirs.model.to_dict()
+    for loader in ('train_dataloader', 'val_dataloader'):
+        for key in ('batch_size', 'num_workers'):
+            assert ours[loader][key] == theirs[loader][key], (loader, key)
+        assert ours[loader].dataset.pipeline == \
+            theirs[loader].dataset.pipeline, loader
+    assert ours.optim_wrapper.optimizer.lr == \
+        theirs.optim_wrapper.optimizer.lr
+    assert ours.param_scheduler[0] == theirs.param_scheduler[0]

@@ -33,6 +33,36 @@ DAP = 'configs/casp/dap-ca_effl0_fpn_3-10e_coco-mini.py'
 DAP_TOY = 'configs/casp/dap_r18w16_fpn_toy-demo_toy.py'
 DAP_PRETRAIN = 'configs/faster_rcnn/faster-rcnn_r50_fpn_dap-ms-1x_coco.py'
 DAP_FINETUNE = 'configs/transfer/faster-rcnn-dap_r50_fpn_1x_coco.py'
+DAP_VOC07 = 'configs/transfer/faster-rcnn-dap_r50_fpn_14e_voc07.py'
+DAP_VOC0712 = 'configs/transfer/faster-rcnn-dap_r50_fpn_14e_voc0712.py'
+DAP_ST = 'configs/faster_rcnn/faster-rcnn_r50_fpn_dap-st-2e_voc07-voc12.py'
+# CaSP Table 2, one pipeline per row (COCO R-50, COCO Swin-T, toy)
+CASP_GA = 'configs/casp/casp-ga_r50_fpn_3x-3x_coco.py'
+CASP_GA_SWIN = 'configs/casp/casp-ga_swin-t_fpn_3x-3x_coco.py'
+CASP_GA_TOY = 'configs/casp/casp-ga_r18w16_fpn_toy-demo_toy.py'
+CASP_CS = 'configs/casp/casp-cs_r50_fpn_5x-3x_coco.py'
+CASP_CS_SWIN = 'configs/casp/casp-cs_swin-t_fpn_5x-3x_coco.py'
+CASP_CS_TOY = 'configs/casp/casp-cs_r18w16_fpn_toy-demo_toy.py'
+CASP_ENT = 'configs/casp/casp-entities_r50_fpn_5x-3x_coco.py'
+CASP_ENT_SWIN = 'configs/casp/casp-entities_swin-t_fpn_5x-3x_coco.py'
+IMAGENET = 'configs/condinst/condinst_r50_fpn_ms-3x_coco.py'
+IMAGENET_SWIN = 'configs/condinst/condinst_swin-t_fpn_ms-3x_coco.py'
+CS_WARMUP = 'configs/condinst/condinst_r50_fpn_ms-5x_coco.py'
+CS_WARMUP_SWIN = 'configs/condinst/condinst_swin-t_fpn_ms-5x_coco.py'
+ENT_LABELER = 'configs/condinst/condinst-ca_r50_fpn_ms-3x_coco-entities.py'
+ENT_WARMUP = 'configs/condinst/condinst-ca_r50_fpn_ms-5x_coco-entities.py'
+ENT_WARMUP_SWIN = ('configs/condinst/'
+                   'condinst-ca_swin-t_fpn_ms-5x_coco-entities.py')
+LABELER_SWIN = 'configs/condinst/condinst-ca_swin-t_fpn_ms-3x_coco-objects.py'
+EFFL0 = 'configs/condinst/condinst-ca_effl0_fpn_ms-1x_coco-objects.py'
+# PreDet at the paper's scale
+PREDET = 'configs/predet/predet_r50_fpn_540k_imagenet-labels.py'
+PREDET_FT = 'configs/transfer/mask-rcnn-predet_r50_fpn_ms-1x_coco.py'
+
+R50_IMAGENET = 'torchvision://resnet50'
+SWIN_T_IMAGENET = ('https://github.com/SwinTransformer/storage/releases/'
+                   'download/v1.0.0/swin_tiny_patch4_window7_224.pth')
+INIT = 'model.backbone.init_cfg.checkpoint'
 
 MS = 'train_dataloader.dataset.pipeline@RandomChoiceResize.scales'
 MS_SCALES = [(1333, s) for s in range(640, 801, 32)]
@@ -149,6 +179,151 @@ ROWS = [
      'DAP Sec. 4.1 (x0.1 at 60k and 80k of 90k it.)'),
     (True, DAP_FINETUNE, 'model.backbone.norm_eval', 'DAP Sec. 4.1'),
     (1, DAP_FINETUNE, 'model.backbone.frozen_stages', 'DAP Sec. 4.1'),
+    # DAP: PASCAL VOC finetune (14 epochs, lr 0.01 -> 0.001 at epoch 10,
+    # short side 640, batch 16 = 2 x 8 GPUs)
+    (14, DAP_VOC07, 'train_cfg.max_epochs', 'DAP Sec. 4.1'),
+    (14, DAP_VOC0712, 'train_cfg.max_epochs', 'DAP Sec. 4.1'),
+    (0.01, DAP_VOC07, 'optim_wrapper.optimizer.lr', 'DAP Sec. 4.1'),
+    (0.01, DAP_VOC0712, 'optim_wrapper.optimizer.lr', 'DAP Sec. 4.1'),
+    ([10], DAP_VOC07, 'param_scheduler.1.milestones', 'DAP Sec. 4.1'),
+    ([10], DAP_VOC0712, 'param_scheduler.1.milestones', 'DAP Sec. 4.1'),
+    (0.1, DAP_VOC07, 'param_scheduler.1.gamma', 'DAP Sec. 4.1 (0.001)'),
+    (2, DAP_VOC07, 'train_dataloader.batch_size',
+     'DAP Sec. 4.1 (4.5K steps), x8 GPUs'),
+    (16, DAP_VOC07, 'auto_scale_lr.base_batch_size', 'DAP Sec. 4.1'),
+    ((1333, 640), DAP_VOC07, 'train_dataloader.dataset.pipeline@Resize.scale',
+     'DAP Sec. 4.1'),
+    ((1333, 640), DAP_VOC07, 'test_dataloader.dataset.pipeline@Resize.scale',
+     'DAP Sec. 4.1'),
+    ((1333, 640), DAP_VOC0712,
+     'train_dataloader.dataset.datasets.1.pipeline@Resize.scale',
+     'DAP Sec. 4.1'),
+    ('VOC2012/ImageSets/Main/trainval.txt', DAP_VOC0712,
+     'train_dataloader.dataset.datasets.1.ann_file', 'DAP Sec. 4.1 (07+12)'),
+    (20, DAP_VOC07, 'model.roi_head.bbox_head.num_classes', 'DAP Sec. 4.1'),
+    (['backbone', 'neck', 'rpn_head',
+      'roi_head'], DAP_VOC07, 'model.init_cfg.parts', 'DAP Sec. 3.1 Step 4'),
+    (1, DAP_VOC07, 'model.backbone.frozen_stages', 'DAP Sec. 4.1'),
+    (True, DAP_VOC07, 'model.backbone.norm_eval', 'DAP Sec. 4.1'),
+    (1e-4, DAP_VOC07, 'optim_wrapper.optimizer.weight_decay',
+     'DAP Sec. 4.1 (IN-1M)'),
+    ('area', DAP_VOC07, 'val_evaluator.0.eval_mode', 'DAP Table 2 (AP.5)'),
+    ('11points', DAP_VOC07, 'val_evaluator.1.eval_mode',
+     'DAP Table 2 (AP.5, 07metric)'),
+    (R50_IMAGENET, DAP_VOC07, INIT, 'DAP Sec. 4.1 (CLS: torchvision R-50)'),
+    # DAP Table 9 self-training: the rule and the 2 more epochs
+    (0.6, DAP_ST, 'self_training.score_thr', 'DAP Table 9'),
+    (True, DAP_ST, 'self_training.keep_top', 'DAP Table 9 (max in image)'),
+    (True, DAP_ST, 'self_training.flip', 'DAP Table 9 (test-time flip)'),
+    (2, DAP_ST, 'self_training.epochs', 'DAP Table 9 (2 more epochs)'),
+    (2, DAP_ST, 'train_cfg.max_epochs', 'DAP Table 9 (2 more epochs)'),
+    ('annotations/voc12_trainval_pseudo.json', DAP_ST,
+     'train_dataloader.dataset.datasets.1.ann_file', 'DAP Table 9'),
+    # every paper recipe starts from ImageNet (mmdet's convention)
+    (R50_IMAGENET, LABELER, INIT, 'CaSP Table 2 (ImageNet start)'),
+    (R50_IMAGENET, WARMUP, INIT, 'CaSP Table 2 (ImageNet start)'),
+    (R50_IMAGENET, FINETUNE, INIT, 'CaSP Table 2 (the ImageNet baseline)'),
+    (R50_IMAGENET, IMAGENET, INIT, 'CaSP Table 2 ImageNet row'),
+    (SWIN_T_IMAGENET, LABELER_SWIN, INIT, 'CaSP Sec. 4 (mmdet Swin-T)'),
+    (SWIN_T_IMAGENET, WARMUP_SWIN, INIT, 'CaSP Sec. 4 (mmdet Swin-T)'),
+    (SWIN_T_IMAGENET, FINETUNE_SWIN, INIT, 'CaSP Sec. 4 (mmdet Swin-T)'),
+    (SWIN_T_IMAGENET, IMAGENET_SWIN, INIT, 'CaSP Table 2 ImageNet row'),
+    ('imagenet', EFFL0, 'model.backbone.pretrained',
+     'packaged EfficientNet-Lite0 ImageNet weights'),
+    (R50_IMAGENET, DAP_PRETRAIN, INIT, 'DAP Sec. 4.1 (IN-1M classifier)'),
+    (R50_IMAGENET, PREDET_FT, INIT, 'PreDet Table 4 (cls-ImageNet)'),
+    # CaSP Table 2: the ImageNet row and the stage configs of the others
+    ('CondInst', IMAGENET, 'model.type', 'CaSP Table 2 ImageNet row'),
+    (80, IMAGENET, 'model.bbox_head.num_classes', 'CaSP Table 2'),
+    (36, IMAGENET, 'train_cfg.max_epochs', 'CaSP Sec. 4 (3x finetune)'),
+    (MS_SCALES, IMAGENET, MS, 'CaSP Sec. 4 (range: not stated)'),
+    (36, IMAGENET_SWIN, 'train_cfg.max_epochs', 'CaSP Sec. 4'),
+    (60, CS_WARMUP, 'train_cfg.max_epochs', 'CaSP Sec. 4, Tables 3-4'),
+    ([45, 55], CS_WARMUP, 'param_scheduler.1.milestones', NOT_STATED),
+    (80, CS_WARMUP, 'model.bbox_head.num_classes', 'CaSP Table 2 (P,S)'),
+    (60, CS_WARMUP_SWIN, 'train_cfg.max_epochs', 'CaSP Sec. 4, Tables 3-4'),
+    ('AdamW', CS_WARMUP_SWIN, 'optim_wrapper.optimizer.type', NOT_STATED),
+    (60, ENT_WARMUP, 'train_cfg.max_epochs', 'CaSP Sec. 4, Tables 3-4'),
+    (60, ENT_WARMUP_SWIN, 'train_cfg.max_epochs', 'CaSP Sec. 4'),
+    (['entity'], ENT_WARMUP, 'train_dataloader.dataset.metainfo.classes',
+     'CaSP Sec. 3.3'),
+    # CaSP Table 2: Objects(P,S)
+    (True, CASP_CS, 'casp.pseudo.class_specific', 'CaSP Table 2 (P,S)'),
+    ('copy', CASP_CS, 'casp.finetune.classifier', 'CaSP Sec. 3.2'),
+    (IMAGENET, CASP_CS, 'casp.labeler.config', 'CaSP Table 2 (P,S)'),
+    (CS_WARMUP, CASP_CS, 'casp.warmup.config', 'CaSP Table 2 (P,S), 5x'),
+    (FINETUNE, CASP_CS, 'casp.finetune.config', 'CaSP Sec. 4, Table 4'),
+    (0.2, CASP_CS, 'casp.pseudo.delta', 'CaSP Eq. 2, Table 7'),
+    (IMAGENET_SWIN, CASP_CS_SWIN, 'casp.labeler.config', 'CaSP Table 2'),
+    (CS_WARMUP_SWIN, CASP_CS_SWIN, 'casp.warmup.config', 'CaSP Table 2'),
+    (FINETUNE_SWIN, CASP_CS_SWIN, 'casp.finetune.config', 'CaSP Table 2'),
+    (True, CASP_CS_TOY, 'casp.pseudo.class_specific', 'CaSP Table 2 (P,S)'),
+    ('copy', CASP_CS_TOY, 'casp.finetune.classifier', 'CaSP Sec. 3.2'),
+    # CaSP Table 2: Entities(P,A)
+    ('entities', CASP_ENT, 'casp.pretrain_on', 'CaSP Sec. 3.3, Table 2'),
+    (ENT_LABELER, CASP_ENT, 'casp.labeler.config', 'CaSP Table 2'),
+    (ENT_WARMUP, CASP_ENT, 'casp.warmup.config', 'CaSP Table 2, 5x'),
+    ('annotations/entities_train2017.json', CASP_ENT,
+     'casp.data.labeled.entities', 'CaSP Sec. 3.3'),
+    (ENT_WARMUP_SWIN, CASP_ENT_SWIN, 'casp.warmup.config', 'CaSP Table 2'),
+    ('entities', CASP_ENT_SWIN, 'casp.pretrain_on', 'CaSP Table 2'),
+    # CaSP Table 2: Objects(G,A) -- finetune from the labeler (needs the
+    # pipeline option finetune.init_from)
+    ('labeler', CASP_GA, 'casp.finetune.init_from', 'CaSP Table 2 (G,A)'),
+    (LABELER, CASP_GA, 'casp.labeler.config', 'CaSP Table 2 (G,A)'),
+    (FINETUNE, CASP_GA, 'casp.finetune.config', 'CaSP Sec. 4, Table 4'),
+    ('labeler', CASP_GA_SWIN, 'casp.finetune.init_from', 'CaSP Table 2'),
+    (LABELER_SWIN, CASP_GA_SWIN, 'casp.labeler.config', 'CaSP Table 2'),
+    ('labeler', CASP_GA_TOY, 'casp.finetune.init_from', 'CaSP Table 2'),
+    # PreDet pretraining at the paper's scale (R-50, Table 4)
+    ('PreDet', PREDET, 'model.type', 'PreDet Sec. 3'),
+    (50, PREDET, 'model.backbone.depth', 'PreDet Table 4 (R-50)'),
+    ('FPN', PREDET, 'model.neck.type', 'PreDet Sec. 3.1'),
+    ('ContrastiveRPNHead', PREDET, 'model.rpn_head.type', 'PreDet 3.2.1'),
+    ('ContrastiveRoIHead', PREDET, 'model.roi_head.type', 'PreDet 3.2.2'),
+    ('Kaiming', PREDET, 'model.backbone.init_cfg.0.type',
+     'PreDet Sec. 3, 4.1 (from scratch: our reading)'),
+    ((480, 480), PREDET, 'train_dataloader.dataset.pipeline@TwoViews.out_size',
+     'PreDet Sec. 4.1'),
+    (16, PREDET, 'model.num_queries', 'PreDet Sec. 4.1'),
+    ('random', PREDET, 'model.query_sampling', 'PreDet Sec. 4.1'),
+    (512, PREDET, 'model.roi_head.max_negatives', 'PreDet Sec. 4.1'),
+    (0.07, PREDET, 'model.roi_head.tau', 'PreDet Sec. 3.2.2'),
+    (256, PREDET, 'model.rpn_head.sampler.num', 'PreDet Sec. 3.2.1'),
+    (0.5, PREDET, 'model.rpn_head.sampler.pos_fraction', 'PreDet 3.2.1'),
+    ('random', PREDET, 'model.rpn_head.zero_iou_query', 'PreDet 3.2.1'),
+    ('softmax_khot', PREDET, 'model.cls_loss', 'PreDet Sec. 3.1'),
+    (1000, PREDET, 'model.num_classes', 'PreDet Table 2 (ImageNet-1k)'),
+    (True, PREDET, 'train_dataloader.dataset.with_labels', 'PreDet Sec. 3'),
+    (4, PREDET, 'train_dataloader.batch_size',
+     'PreDet Sec. 4.1 (x 128 GPUs = 512 images, 1024 views)'),
+    (512, PREDET, 'auto_scale_lr.base_batch_size', 'PreDet Sec. 3.3, 4.1'),
+    (0.2, PREDET, 'optim_wrapper.optimizer.lr', 'PreDet Sec. 4.1'),
+    (540000, PREDET, 'train_cfg.max_iters', 'PreDet Sec. 4.1'),
+    ([108000, 216000, 324000, 432000], PREDET, 'param_scheduler.1.milestones',
+     'PreDet Sec. 4.1 (four uniform steps)'),
+    (0.1, PREDET, 'param_scheduler.1.gamma', 'PreDet Sec. 4.1'),
+    # PreDet COCO finetune
+    ('MaskRCNN', PREDET_FT, 'model.type', 'PreDet Sec. 4.2'),
+    (-1, PREDET_FT, 'model.backbone.frozen_stages', 'PreDet Sec. 4.2'),
+    (False, PREDET_FT, 'model.backbone.norm_eval', 'PreDet Sec. 4.2'),
+    ('Shared4Conv1FCBBoxHead', PREDET_FT, 'model.roi_head.bbox_head.type',
+     'PreDet Sec. 5.2.1 (R-50: 4 conv + 1 fc)'),
+    (['backbone',
+      'neck'], PREDET_FT, 'model.init_cfg.parts', 'PreDet Sec. 4.2, Table 4'),
+    ({
+        'roi_head.mask_head': dict(lr_mult=4.0)
+    }, PREDET_FT, 'optim_wrapper.paramwise_cfg.custom_keys', 'PreDet 4.2'),
+    (MS_SCALES, PREDET_FT, MS, 'PreDet Sec. 4.2'),
+    ('relative_range', PREDET_FT,
+     'train_dataloader.dataset.pipeline@RandomCrop.crop_type',
+     'PreDet Sec. 4.2 (random crop; size: not stated)'),
+    (0.5, PREDET_FT, 'train_dataloader.dataset.pipeline@RandomFlip.prob',
+     'PreDet Sec. 4.2'),
+    ((1333, 800), PREDET_FT, 'test_dataloader.dataset.pipeline@Resize.scale',
+     'PreDet Sec. 4.2 (test 800)'),
+    (12, PREDET_FT, 'train_cfg.max_epochs', 'PreDet Sec. 4.2 (1x = 90k)'),
+    (2, PREDET_FT, 'train_dataloader.batch_size', 'PreDet 4.2, x8 GPUs'),
 ]
 
 # DAP's CAM rules: defaults of CamPredictor (value, argument, section)
@@ -217,7 +392,10 @@ def test_cam_predictor_defaults_are_dap_values(value, arg, where):
     assert _plain(default) == _plain(value), f'CamPredictor({arg}) ({where})'
 
 
-@pytest.mark.parametrize('pipeline', [CASP, CASP_SWIN, CASP_STRONG])
+@pytest.mark.parametrize('pipeline', [
+    CASP, CASP_SWIN, CASP_STRONG, CASP_CS, CASP_CS_SWIN, CASP_ENT,
+    CASP_ENT_SWIN
+])
 def test_paper_pipelines_warm_up_5x_and_finetune_3x(pipeline):
     """The stage configs a paper-recipe pipeline names train 60 / 36 epochs
     (or the pipeline overrides them with those)."""

@@ -8,9 +8,16 @@
 # Environment knobs:
 #   MMCASP_VENV        venv folder                 (default: <repo>/.venv)
 #   PYTHON             interpreter for the venv    (default: python3)
-#   MMCASP_TORCH       torch requirement           (default: torch==2.13.0, the
-#                      CPU build on the reference machine; a GPU user sets e.g.
-#                      "torch==2.1.2 --index-url https://download.pytorch.org/whl/cu121")
+#   MMCASP_TORCH       torch requirement           (default: torch==2.13.0 from
+#                      pip's index: from PyPI the CUDA 13 build, ~4 GB of NVIDIA
+#                      libraries; the reference machine's pip finds the CPU
+#                      build 2.13.0+cpu locally). CPU only, the small build:
+#                      "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu";
+#                      mmcasp needs torch >= 2.6, e.g. for CUDA 12.4
+#                      "torch==2.6.0 --index-url https://download.pytorch.org/whl/cu124"
+#                      with MMCASP_MMCV_WHEELS naming a wheel built for that
+#                      torch (the default folder's is for torch 2.13.0 CPU).
+#                      Read only when the venv has no torch yet.
 #   MMCASP_MMCV_WHEELS folder with a prebuilt mmcv wheel for that torch
 #                      (default: ../shared/wheels/cpu-py311 when it exists);
 #                      without one mmcv is compiled from source (~20 min on 2 cores).

@@ -62,8 +62,12 @@ def parse_args():
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = runner_config(args.config, args.cfg_options, args.launcher,
-                        args.work_dir)
+    cfg, init = runner_config(
+        args.config,
+        args.cfg_options,
+        args.launcher,
+        args.work_dir,
+        with_init_report=True)
 
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
@@ -98,6 +102,11 @@ def main():
                                      and find_latest_checkpoint(cfg.work_dir))
     if start:
         check_checkpoint(start, 'checkpoint to start from')
+    # where the weights start (MMCASP_OFFLINE=1: what was switched off),
+    # before the Runner's own output
+    print(init.format(), flush=True)
+    if start:
+        print(f'  then every weight is loaded from {start}', flush=True)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -17,10 +17,11 @@
 #   bash tools/dist_casp.sh configs/casp/casp_r50_fpn_5x-3x_coco.py 8 \
 #       --data-root data/coco --work-dir work_dirs/casp_coco
 #
-# No ResNet-50 ImageNet weights are downloaded: give yours to every stage,
-# e.g. add to labeler/warmup/baseline
-#   cfg_options={'model.backbone.init_cfg':
-#                dict(type='Pretrained', checkpoint='/path/resnet50.pth')}
+# Labeler, warmup and baseline start their ResNet-50 from torchvision's
+# ImageNet weights (torchvision://resnet50, downloaded once into torch's hub
+# cache; needs torchvision installed); the finetune receives the warmup's.
+# Without network set MMCASP_OFFLINE=1: those stages then start from random
+# weights, and the tools say so (docs/get_started.md, offline switch).
 data_root = 'data/coco'
 casp = dict(
     data=dict(

@@ -3,8 +3,9 @@
 # CondInst labeler (3x, multi-scale) and warmup (5x, multi-scale), then the
 # class-specific Swin-T CondInst finetune (3x, multi-scale). AdamW
 # (lr 1e-4, weight decay 0.05) as the class-agnostic Swin-T configs.
-# No Swin-T ImageNet weights are downloaded: give yours to labeler, warmup
-# and baseline via model.backbone.init_cfg.
+# Labeler, warmup and baseline start Swin-T from the ImageNet-1k release
+# mmdet's Swin configs use (downloaded once into torch's hub cache;
+# MMCASP_OFFLINE=1: random weights instead, reported).
 _base_ = './casp_r50_fpn_5x-3x_coco.py'
 
 casp = dict(

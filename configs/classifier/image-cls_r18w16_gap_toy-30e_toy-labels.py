@@ -12,6 +12,8 @@
 # image-level labels come from the toy generator's hidden ground truth of the
 # same images (instances_unlabeled.json, matched by file name), which plays
 # DAP's weakly labelled set (the paper: ImageNet's image labels).
+# Starts from random weights: a toy model, not a paper recipe (DAP's IN-1M
+# classifier is torchvision's ImageNet ResNet-50, docs/recipes.md).
 _base_ = ['../_base_/default_runtime.py']
 
 classes = ('disk', 'ring', 'square', 'frame', 'triangle', 'cross')

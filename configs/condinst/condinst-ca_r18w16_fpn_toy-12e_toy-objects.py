@@ -1,5 +1,7 @@
 # Tiny class-agnostic CondInst for CPU: ResNet-18 with 16 base channels,
 # 64-channel FPN and heads, 128 px toy images. Used by the demo and tests.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 _base_ = [
     '../_base_/models/condinst-ca_r50_fpn.py',
     '../_base_/datasets/toy_class_agnostic_instance.py',

@@ -3,6 +3,8 @@
 # FPN (P2-P6), RPN and RoI heads. DAP's detector (Faster R-CNN FPN, DAP Sec.
 # 3.2 "Architecture"): the toy DAP pipeline's finetune target and baseline;
 # faster-rcnn_r18w16_fpn_ms-toy-12e_toy.py is the pretraining variant.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 _base_ = [
     'mmdet::_base_/models/faster-rcnn_r50_fpn.py',
     '../_base_/datasets/toy_detection.py',

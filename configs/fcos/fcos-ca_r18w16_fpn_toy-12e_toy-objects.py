@@ -3,6 +3,8 @@
 # backbone, neck and box head transfer into the toy CondInst. DAP's CAM
 # pseudo labels have no masks: this is the toy warmup detector of the DAP
 # pipeline.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 _base_ = [
     '../_base_/models/fcos-ca_r50_fpn.py',
     '../_base_/datasets/toy_class_agnostic_instance.py',
@@ -10,8 +12,12 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(depth=18, base_channels=16, frozen_stages=-1,
-                  norm_eval=False),
+    backbone=dict(
+        depth=18,
+        base_channels=16,
+        frozen_stages=-1,
+        norm_eval=False,
+        init_cfg=None),
     neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
     bbox_head=dict(in_channels=64, feat_channels=64, stacked_convs=2))
 

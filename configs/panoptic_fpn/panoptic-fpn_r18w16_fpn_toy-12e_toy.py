@@ -2,6 +2,8 @@
 # a PanopticFPN finetuning target of the pipeline on CPU. Same ResNet-18
 # (16 base channels) as the toy CondInst; its FPN starts at C2, so the
 # surgery maps CondInst's C3-C5 FPN convs by pyramid level.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 #   python tools/casp.py configs/casp/casp_r18w16_fpn_toy-demo-panoptic_toy.py
 _base_ = 'mmdet::panoptic_fpn/panoptic-fpn_r50_fpn_1x_coco.py'
 

@@ -9,6 +9,8 @@
 # 1024 at 0.2, four x0.1 steps over 540k iterations).
 # Transfer: backbone + neck into the toy Mask R-CNN / RetinaNet / CondInst
 # with tools/model_converters/transfer.py (docs/predet.md).
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 #   python tools/train.py configs/predet/predet_r18w16_fpn_toy-6e_toy.py
 _base_ = ['../_base_/default_runtime.py']
 

@@ -1,8 +1,12 @@
 # Finetune class-specific CondInst (80 classes) from a CaSP warmed-up
 # class-agnostic CondInst: backbone, neck, box head, mask head transferred;
-# classifier random (set classifier='replicate' to copy the object channel).
+# classifier random (classifier='replicate' copies the object channel to
+# all 80 classes; 'copy' needs a source with the same classes).
 # Point model.init_cfg.checkpoint at your warmup checkpoint, e.g.
 #   --cfg-options model.init_cfg.checkpoint=work_dirs/warmup/epoch_12.pth
+# The backbone keeps its ImageNet init (torchvision://resnet50): it is
+# the baseline's start when the pipeline drops the transfer; with the
+# transfer it is loaded first and then replaced.
 _base_ = [
     '../_base_/models/condinst-ca_r50_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',

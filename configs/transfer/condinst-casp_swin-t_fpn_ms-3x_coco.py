@@ -5,7 +5,9 @@
 # CondInst (e.g. ../condinst/condinst-ca_swin-t_fpn_ms-5x_coco-objects.py):
 # backbone, neck, box head, mask head transferred; classifier random. The
 # target of configs/casp/casp_swin-t_fpn_5x-3x_coco.py.
-# Point model.init_cfg.checkpoint at your warmup checkpoint.
+# Point model.init_cfg.checkpoint at your warmup checkpoint. The backbone
+# keeps its ImageNet Swin-T init (the baseline's start; with the transfer it
+# is loaded first and then replaced).
 _base_ = [
     '../_base_/models/condinst-ca_swin-t_fpn.py',
     'mmdet::_base_/datasets/coco_instance.py',

@@ -3,6 +3,8 @@
 # head), initialised from the CPU demo's warmed-up class-agnostic CondInst:
 # backbone, neck and box head (towers, regression, centerness, scales). The
 # toy counterpart of fcos-casp_r50_fpn_1x_coco.py; see docs/transfer.md.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 _base_ = [
     '../_base_/models/fcos-ca_r50_fpn.py',
     '../_base_/datasets/toy_detection.py',
@@ -11,7 +13,11 @@ _base_ = [
 
 model = dict(
     backbone=dict(
-        depth=18, base_channels=16, frozen_stages=-1, norm_eval=False),
+        depth=18,
+        base_channels=16,
+        frozen_stages=-1,
+        norm_eval=False,
+        init_cfg=None),
     neck=dict(in_channels=[16, 32, 64, 128], out_channels=64),
     bbox_head=dict(
         num_classes=6, in_channels=64, feat_channels=64, stacked_convs=2),

@@ -5,6 +5,8 @@
 # P3-P5 outputs go to the same pyramid levels, C2/P2 stay fresh; RPN and RoI
 # heads have no counterpart. The toy counterpart of
 # mask-rcnn-casp_r50_fpn_1x_coco.py; see docs/transfer.md.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     '../_base_/datasets/toy_instance.py',

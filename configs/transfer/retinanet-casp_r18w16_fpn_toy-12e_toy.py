@@ -4,6 +4,8 @@
 # warmed-up class-agnostic CondInst: backbone, FPN C3-C5 laterals and P3-P5
 # outputs (RetinaNet's P6 reads C5: kept fresh) and the tower convs. The toy
 # counterpart of retinanet-casp_r50_fpn_1x_coco.py; see docs/transfer.md.
+# Starts from random weights: a toy model, not a paper recipe (those start
+# from ImageNet, docs/recipes.md).
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
     '../_base_/datasets/toy_detection.py',

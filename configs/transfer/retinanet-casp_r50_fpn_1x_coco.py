@@ -4,11 +4,13 @@
 # the two head towers (GroupNorm has no counterpart); anchor-based
 # regression stays fresh; classifier random or replicated over anchors x
 # classes.
+# The backbone keeps its ImageNet init (torchvision://resnet50): it is
+# the baseline's start when the pipeline drops the transfer; with the
+# transfer it is loaded first and then replaced.
 _base_ = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
 
 custom_imports = dict(imports=['mmcasp'], allow_failed_imports=False)
 model = dict(
-    backbone=dict(init_cfg=None),
     init_cfg=dict(
         type='mmcasp.CaSPTransfer',
         checkpoint='work_dirs/casp_warmup/epoch_12.pth',

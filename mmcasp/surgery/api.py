@@ -41,7 +41,11 @@ def transfer_into_model(
     """Transfer ``src`` (path or loaded checkpoint) into a built model.
 
     The model's current state is used for every key that is not
-    transferred. Returns ``(state, report)``; the model is not modified.
+    transferred. ``classifier``: ``'random'`` keeps the model's classifier,
+    ``'replicate'`` copies a one-channel (class-agnostic) source classifier
+    to every class, ``'copy'`` takes a source classifier of the same shape
+    (same classes) and raises on a 1 -> N transfer. Returns ``(state,
+    report)``; the model is not modified.
     """
     src_state, meta = load_source(src, prefix)
     kind = detect_target_kind(model)

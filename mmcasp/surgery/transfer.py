@@ -116,7 +116,11 @@ def transfer_state_dict(
             roi_mask_head). The classifier is controlled by ``classifier``.
             A requested part of which the source has no key loads nothing
             and is listed in the report's ``absent_from_source``.
-        classifier: ``'random'`` (default), ``'replicate'`` or ``'copy'``.
+        classifier: ``'random'`` (default: the target's own init),
+            ``'replicate'`` (the one-channel class-agnostic source
+            classifier to every class, and anchor) or ``'copy'`` (the
+            source classifier unchanged; same number of classes only, a
+            1 -> N transfer raises). See :func:`init_classifier`.
         src_fpn: Source FPN layout; needed when ``'neck'`` is transferred.
         dst_fpn: Target FPN layout; needed when ``'neck'`` is transferred.
 

@@ -33,7 +33,12 @@ class CaSPTransferInit:
     Args:
         checkpoint (str): Source checkpoint.
         parts (Sequence[str]): Parts to transfer.
-        classifier (str): ``random``, ``replicate`` or ``copy``.
+        classifier (str): The target classifier's init: ``'random'`` (its
+            own init, e.g. the prior bias), ``'replicate'`` (the one-channel
+            class-agnostic source classifier copied to every class; CaSP
+            Sec. 3.2's second option) or ``'copy'`` (the source classifier
+            as is; needs the same number of classes, e.g. a class-specific
+            warmup: a 1 -> 80 transfer raises ``TransferError``).
         src_neck (dict, optional): Source FPN config, when the checkpoint
             does not carry its config.
         prefix (str, optional): Source wrapper prefix (auto by default).

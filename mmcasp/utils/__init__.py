@@ -5,12 +5,15 @@ from .checkpoint import (UnsafeCheckpointError, check_checkpoint,
 from .cli import USER_ERRORS, description, run_main, runner_config
 from .config import config_root, package_root, register_config_package
 from .config_options import (ConfigOptionError, closest, merge_options,
-                             option_key_problems)
+                             option_key_problems, set_dotted)
 from .dist import (DistLaunchError, cpu_model_wrapper_cfg, init_distributed,
                    slurm_dist_env)
 from .fileio import dump_json_atomic, link_or_copy
 from .input_files import (InputFileError, check_coco_file, coco_problems,
                           format_problems, load_config, load_json)
+from .pretrained import (OFFLINE_ENV, InitReport, apply_offline,
+                         format_stage_init_reports, init_report,
+                         offline_enabled, stage_init_reports)
 from .schedules import ScheduleError, rescale_param_schedulers
 from .setup_env import register_all_modules
 from .toy_config import retarget_data_root
@@ -27,5 +30,7 @@ __all__ = [
     'load_config', 'ScheduleError', 'rescale_param_schedulers',
     'check_checkpoint', 'USER_ERRORS', 'description', 'run_main',
     'runner_config', 'ConfigOptionError', 'closest', 'merge_options',
-    'option_key_problems'
+    'option_key_problems', 'set_dotted', 'OFFLINE_ENV', 'InitReport',
+    'apply_offline', 'init_report', 'offline_enabled', 'stage_init_reports',
+    'format_stage_init_reports'
 ]

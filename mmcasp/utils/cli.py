@@ -8,7 +8,8 @@
   ends the tool with one ``error: ...`` message on stderr and exit status
   1, never a traceback; anything else is a bug and keeps its traceback.
 * :func:`runner_config`: the Runner config ``tools/train.py`` and
-  ``tools/test.py`` build from their arguments.
+  ``tools/test.py`` build from their arguments (with the offline switch,
+  ``MMCASP_OFFLINE=1``, applied: :mod:`mmcasp.utils.pretrained`).
 """
 import os.path as osp
 import sys
@@ -18,6 +19,7 @@ from .checkpoint import UnsafeCheckpointError
 from .config_options import merge_options
 from .dist import DistLaunchError, cpu_model_wrapper_cfg, init_distributed
 from .input_files import InputFileError, load_config
+from .pretrained import apply_offline
 
 __all__ = ['USER_ERRORS', 'description', 'run_main', 'runner_config']
 
@@ -45,15 +47,25 @@ def run_main(main: Callable[[], Any], *errors: Type[BaseException]) -> Any:
 def runner_config(config: str,
                   cfg_options: Optional[Dict[str, Any]] = None,
                   launcher: str = 'none',
-                  work_dir: Optional[str] = None):
+                  work_dir: Optional[str] = None,
+                  *,
+                  with_init_report: bool = False):
     """The config of a Runner started by a tool.
 
     Loads ``config``, merges ``cfg_options`` (keys nothing would read are
-    refused: :func:`~mmcasp.utils.merge_options`), starts the process
+    refused: :func:`~mmcasp.utils.merge_options`), applies the offline
+    switch (``MMCASP_OFFLINE=1``: pretrained checkpoints that would be
+    downloaded are replaced by random init,
+    :func:`~mmcasp.utils.pretrained.apply_offline`), starts the process
     group of ``launcher`` with the *merged* ``env_cfg.dist_cfg`` (the
     Runner does not initialise a group that exists), makes DDP work on CPU
     processes, and sets the work dir: ``work_dir``, else the config's,
     else ``./work_dirs/<config name>``.
+
+    Returns:
+        The config; with ``with_init_report``, ``(config, InitReport)``:
+        what the model's initial weights are and what was switched off,
+        for the tool to print before the Runner starts.
 
     Raises:
         InputFileError: the config cannot be read, or an option key is
@@ -61,6 +73,7 @@ def runner_config(config: str,
     """
     cfg = load_config(config)
     merge_options(cfg, cfg_options)
+    report = apply_offline(cfg)
     cfg.launcher = launcher
     init_distributed(launcher, **cfg.get('env_cfg', {}).get('dist_cfg', {}))
     cpu_model_wrapper_cfg(cfg)
@@ -69,4 +82,4 @@ def runner_config(config: str,
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(config))[0])
-    return cfg
+    return (cfg, report) if with_init_report else cfg

@@ -27,7 +27,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from .input_files import InputFileError
 
 __all__ = [
-    'ConfigOptionError', 'closest', 'option_key_problems', 'merge_options'
+    'ConfigOptionError', 'closest', 'option_key_problems', 'merge_options',
+    'set_dotted'
 ]
 
 #: What ``Runner.from_cfg`` reads at the top level of a config.
@@ -62,6 +63,18 @@ def closest(key: str, known) -> str:
     if near:
         return f"; did you mean '{near[0]}'?"
     return f" (known: {', '.join(sorted(known))})"
+
+
+def set_dotted(node, key: str, value: Any) -> None:
+    """``node[a][b][c] = value`` for ``key`` ``'a.b.c'``, replacing what
+    is there (no merge); parents that are missing or ``None`` are made.
+    ``node``: a dict, ``ConfigDict`` or ``Config``."""
+    *parents, last = key.split('.')
+    for part in parents:
+        if node.get(part) is None:
+            node[part] = dict()
+        node = node[part]
+    node[last] = value
 
 
 def _registered_class(type_: Any) -> Optional[type]:

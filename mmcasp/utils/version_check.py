@@ -1,5 +1,5 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Fail early, and clearly, on unsupported OpenMMLab versions."""
+"""Fail early, and clearly, on unsupported torch and OpenMMLab versions."""
 from importlib import import_module
 from typing import Dict, Tuple
 
@@ -9,12 +9,19 @@ __all__ = ['SUPPORTED_VERSIONS', 'check_dependencies']
 
 #: ``package: (minimum inclusive, maximum exclusive)``
 SUPPORTED_VERSIONS: Dict[str, Tuple[str, str]] = {
+    # 2.6: torch.serialization.add_safe_globals with (object, name) pairs and
+    # get_unsafe_globals_in_checkpoint (mmcasp/utils/checkpoint.py); 2.6.0a0
+    # admits the 2.6 pre-releases of NGC-style source builds
+    'torch': ('2.6.0a0', '3.0.0'),
     'mmcv': ('2.0.0rc4', '2.2.0'),
     'mmengine': ('0.10.0', '1.0.0'),
     'mmdet': ('3.3.0', '3.4.0'),
 }
 
 _HINT = {
+    'torch': ('mmcasp needs torch >= 2.6 (its safe checkpoint loading); '
+              'install it first, then build mmcv 2.1.0 against it (see '
+              'docs/get_started.md)'),
     'mmcv': ('mmcv 2.1.0 must be built against your torch with its ops: '
              'pip install --no-build-isolation mmcv==2.1.0 (see '
              'docs/get_started.md), or bash tools/bootstrap.sh'),

@@ -24,11 +24,15 @@ def _run(args, cwd):
 def test_train_resume_and_test(toy_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     train = osp.join(REPO_ROOT, 'tools', 'train.py')
-    _run([
+    proc = _run([
         train, TINY_CONFIG, '--work-dir', work_dir, '--cfg-options',
         *toy_cfg_options(toy_root, epochs=1)
     ], str(tmp_path))
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth'))
+    # where the weights start, printed before the Runner (a toy model:
+    # random, MMCASP_OFFLINE=1 as in every test)
+    assert 'initial weights (MMCASP_OFFLINE=1' in proc.stdout
+    assert 'backbone: random weights' in proc.stdout
 
     # --resume (auto) continues from epoch_1.pth: checkpoint loads with
     # weights_only on, and training goes on to epoch 2, not from scratch.

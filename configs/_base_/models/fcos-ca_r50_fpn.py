@@ -2,6 +2,10 @@
 # class-agnostic CondInst is this plus a controller and a mask branch, so
 # backbone, FPN and box head transfer between them. The warmup detector for
 # pseudo labels without masks (DAP's CAM boxes).
+# The backbone starts from torchvision's ImageNet ResNet-50, mmdet's
+# convention and the papers' ImageNet start (downloaded once into torch's
+# hub cache; with MMCASP_OFFLINE=1 a machine without network starts it from
+# random weights instead and says so, see docs/get_started.md).
 model = dict(
     type='FCOS',
     data_preprocessor=dict(
@@ -19,8 +23,7 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch',
-        # no weights are downloaded: give your own ImageNet checkpoint
-        init_cfg=None),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     neck=dict(
         type='FPN',
         in_channels=[256, 512, 1024, 2048],
