@@ -276,13 +276,10 @@ def pseudo_vs_gt(pipe: CaspPipeline, out_dir: str) -> dict:
 
 
 def untrained_stages(pipe: CaspPipeline, stages=None) -> list:
-    """The stages of ``stages`` (default all) that ``pipe.run`` would
-    train, i.e. every one but ``evaluate`` that has no record yet; a run
-    with any is skipped by ``--score-only``."""
-    return [
-        s for s in pipe.steps(stages)
-        if s != 'evaluate' and pipe.records.get(s) is None
-    ]
+    """The stages of ``stages`` (default all) that ``pipe.run`` would run
+    now (:meth:`~mmcasp.pipeline.CaspPipeline.to_run`), but ``evaluate``,
+    which only scores; a run with any is skipped by ``--score-only``."""
+    return [s for s in pipe.to_run(stages) if s != 'evaluate']
 
 
 TRAINED_STAGES = ('labeler', 'warmup', 'finetune', 'baseline')

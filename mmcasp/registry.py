@@ -34,7 +34,8 @@ __all__ = [
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS',
     'WEIGHT_INITIALIZERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS',
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'METRICS', 'EVALUATOR',
-    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'LABELERS'
+    'TASK_UTILS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS', 'LABELERS',
+    'STAGES'
 ]
 
 RUNNERS = Registry(
@@ -132,6 +133,8 @@ LOG_PROCESSORS = Registry(
     scope='mmcasp',
     locations=['mmcasp.engine'])
 
-# mmcasp's own: the pipeline's pseudo labelers (no mmdet parent)
+# mmcasp's own (no mmdet parent): the pipeline's pseudo labelers and stages
 LABELERS = Registry(
     'labeler', scope='mmcasp', locations=['mmcasp.pipeline.labelers'])
+STAGES = Registry(
+    'pipeline stage', scope='mmcasp', locations=['mmcasp.pipeline.stages'])

@@ -6,7 +6,7 @@ import mmcasp.registry as registry
 from mmcasp.utils import register_all_modules
 
 #: registries of mmcasp's own components, with no mmdet counterpart
-OWN = ('LABELERS', )
+OWN = ('LABELERS', 'STAGES')
 
 
 def test_every_registry_has_mmcasp_scope_and_mmdet_parent():
@@ -25,6 +25,12 @@ def test_every_registry_has_mmcasp_scope_and_mmdet_parent():
 def test_the_labelers_are_registered():
     for name in ('detector', 'checkpoint', 'cam', 'none'):
         assert registry.LABELERS.get(name) is not None, name
+
+
+def test_the_stages_are_registered():
+    from mmcasp.pipeline import DEFAULT_ORDER
+    for name in DEFAULT_ORDER:
+        assert registry.STAGES.get(name) is not None, name
 
 
 def test_default_scope_mmcasp_builds_mmdet_types_unprefixed():

@@ -31,11 +31,12 @@ import torch
 from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
-from mmcasp.apis import build_cam_predictor
 from mmcasp.datasets import image_level_labels
-from mmcasp.pseudo_labels import (build_cam_classifier, collect_images,
-                                  describe_images, empty_result_message,
-                                  format_stats, run_pseudo_labeling)
+from mmcasp.pseudo_labels import (LabelingSettings, build_cam_classifier,
+                                  build_cam_predictor, cam_rules,
+                                  collect_images, describe_images,
+                                  empty_result_message, format_stats,
+                                  label_images)
 from mmcasp.utils import (InputFileError, check_checkpoint, check_coco_file,
                           description, init_distributed, run_main)
 
@@ -67,18 +68,28 @@ def parse_args(argv=None):
         'to the images by file name; its categories, sorted by id, are the '
         'classifier classes; images it does not list get the --top-k '
         'predicted classes')
-    parser.add_argument('--top-k', type=int, default=1)
-    parser.add_argument('--scales', type=int, nargs='+', default=[288, 576])
-    parser.add_argument('--no-flip', action='store_true')
+    rules = cam_rules()  # the CAM rules' defaults, stated once
+    parser.add_argument('--top-k', type=int, default=rules['top_k'])
+    parser.add_argument(
+        '--scales', type=int, nargs='+', default=list(rules['scales']))
+    parser.add_argument(
+        '--no-flip',
+        action='store_false',
+        dest='flip',
+        default=rules['flip'],
+        help='no horizontal-flip TTA of the CAMs')
     parser.add_argument(
         '--relu',
         action='store_true',
         help='clamp CAMs at 0 before the min-max normalisation (mmcasp '
         '0.1.0; DAP Eq. 1 normalises the raw CAM)')
     parser.add_argument(
-        '--thresholds', type=float, nargs='+', default=[0.2, 0.3, 0.4, 0.5])
-    parser.add_argument('--nms-iou', type=float, default=0.8)
-    parser.add_argument('--min-score', type=float, default=0.)
+        '--thresholds',
+        type=float,
+        nargs='+',
+        default=list(rules['thresholds']))
+    parser.add_argument('--nms-iou', type=float, default=rules['nms_iou'])
+    parser.add_argument('--min-score', type=float, default=rules['min_score'])
     parser.add_argument('--class-agnostic', action='store_true')
     parser.add_argument('--keep-empty', action='store_true')
     parser.add_argument(
@@ -86,8 +97,10 @@ def parse_args(argv=None):
         action='store_true',
         help='exit 0 when no label is made (by default such a run writes '
         'its file, says why and exits non-zero)')
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument(
+        '--batch-size', type=int, default=LabelingSettings.batch_size)
+    parser.add_argument(
+        '--num-workers', type=int, default=LabelingSettings.num_workers)
     parser.add_argument('--fp16', action='store_true')
     parser.add_argument('--device', default=None)
     parser.add_argument(
@@ -138,7 +151,7 @@ def main(argv=None):
         image_labels=image_labels,
         top_k=args.top_k,
         scales=args.scales,
-        flip=not args.no_flip,
+        flip=args.flip,
         relu=args.relu,
         thresholds=args.thresholds,
         nms_iou=args.nms_iou,
@@ -154,24 +167,22 @@ def main(argv=None):
         # with --labels: for the images the labels file does not list
         top_k=args.top_k,
         scales=args.scales,
-        flip=not args.no_flip,
+        flip=args.flip,
         relu=args.relu,
         thresholds=args.thresholds,
-        nms_iou=args.nms_iou,
-        image_source=os.path.abspath(args.images),
-        image_root=os.path.abspath(root),
-        refused_names=dict(refused))
-    stats = run_pseudo_labeling(
-        entries,
+        nms_iou=args.nms_iou)
+    stats = label_images(
         predictor,
+        entries,
         args.out,
-        prepare=predictor.prepare,
-        batch_size=args.batch_size,
-        num_workers=args.num_workers,
-        categories=categories,
+        root,
+        source=args.images,
+        refused=refused,
         info=info,
+        categories=categories,
         drop_empty=not args.keep_empty,
-        refused=refused)
+        batch_size=args.batch_size,
+        num_workers=args.num_workers)
     if rank != 0:
         return
     print(format_stats(stats))

@@ -27,7 +27,7 @@ from mmengine.config import DictAction
 from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
-from mmcasp.pipeline import (STAGES, CaspPipeline, PipelineError,
+from mmcasp.pipeline import (DEFAULT_ORDER, CaspPipeline, PipelineError,
                              apply_cfg_options, prepare_casp, resolve_config)
 from mmcasp.utils import description, init_distributed, load_config, run_main
 
@@ -46,7 +46,7 @@ def parse_args(argv=None):
         '--stages',
         nargs='+',
         metavar='STAGE',
-        help=f'stages to run (default all): {", ".join(STAGES)}; with '
+        help=f'stages to run (default all): {", ".join(DEFAULT_ORDER)}; with '
         'casp.rounds > 1 also pseudo_round2, warmup_round2, ...')
     p.add_argument(
         '--eval-set',

@@ -1,6 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Pseudo-label images with a trained detector (CaSP) and write a trainable
-COCO file.
+"""Pseudo-label images with a trained detector (CaSP) and write a label
+store (``--out DIR``) or a trainable COCO file (``--out x.json``).
 
 Example::
 
@@ -11,14 +11,23 @@ Example::
     # 2 processes (CPU: gloo):
     python -m torch.distributed.run --nproc_per_node 2 tools/pseudo_label.py \
         CONFIG CHECKPOINT --images ... --out ... --launcher pytorch
+    # a label store, by 4 independent jobs (e.g. a slurm job array), then
+    # joined:
+    python tools/pseudo_label.py CONFIG CHECKPOINT --images DIR \
+        --out work_dirs/pseudo/store --part 0/4    # ... 1/4, 2/4, 3/4
+    python tools/misc/label_store.py build work_dirs/pseudo/store/records \
+        work_dirs/pseudo/store
 
 Images: a folder (recursive), a COCO json (``images``) or a text list;
 what was found (per top-level folder, first names, what the listing left
 out) is printed before the model loads. Progress is kept in
-``<out>.shards/``: a killed run started again resumes without redoing
-finished images. Predictions with objectness > delta are kept; images left
-without a label are dropped and counted; the statistics account for every
-listed entry. A run that keeps no image writes its file and exits non-zero
+``<out>/records/`` (a store) or ``<out>.shards/`` (a COCO file): a killed
+run started again resumes without redoing finished images. A store
+(docs/pseudo_labels.md) trains with ``PseudoLabelDataset`` in bounded
+memory at any size; a COCO file is for small sets and stock tools.
+Predictions with objectness > delta are kept; images left without a label
+are dropped and counted; the statistics account for every listed entry. A
+run that keeps no image writes its file and exits non-zero
 (``--allow-empty``: exit 0).
 """
 import argparse
@@ -30,9 +39,12 @@ from mmengine.dist import get_dist_info
 
 import mmcasp  # noqa: F401
 from mmcasp.apis import build_detector_predictor
-from mmcasp.pseudo_labels import (LabelingSettings, collect_images,
-                                  describe_images, empty_result_message,
-                                  format_stats, run_pseudo_labeling)
+from mmcasp.datasets import list_images
+from mmcasp.pseudo_labels import (LabelingSettings, describe_images,
+                                  empty_result_message, format_stats,
+                                  label_images)
+from mmcasp.pseudo_labels.label_store import is_store_path
+from mmcasp.pseudo_labels.labeling_loop import parse_part
 from mmcasp.utils import (check_checkpoint, description, init_distributed,
                           load_config, merge_options, run_main)
 
@@ -52,7 +64,17 @@ def parse_args(argv=None):
         '--images', required=True, help='folder, COCO json or text list')
     parser.add_argument(
         '--image-root', help='root of file names in a json/list source')
-    parser.add_argument('--out', required=True, help='output COCO json')
+    parser.add_argument(
+        '--out',
+        required=True,
+        help='a folder: the label store to write; a .json file: a COCO '
+        'file (small sets, stock tools)')
+    parser.add_argument(
+        '--part',
+        metavar='I/N',
+        help='label only the I-th (0-based) of N slices, as an independent '
+        'job (no process group: a slurm job array); a store only. '
+        'tools/misc/label_store.py build OUT/records OUT joins the parts')
     parser.add_argument('--delta', type=float, default=LabelingSettings.delta)
     parser.add_argument(
         '--max-per-image', type=int, default=LabelingSettings.max_per_image)
@@ -88,8 +110,15 @@ def main(argv=None):
     args = parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    try:
+        part = parse_part(args.part)
+    except ValueError as e:
+        sys.exit(f'error: {e}')
+    if part is not None and not is_store_path(args.out):
+        sys.exit(f'error: --part writes a label store: give a folder as '
+                 f'--out, not {args.out}')
     # check the images before any model is loaded
-    entries, refused, root = collect_images(args.images, args.image_root)
+    entries, refused, root = list_images(args.images, args.image_root)
     cfg = load_config(args.config)
     merge_options(cfg, args.cfg_options)
     check_checkpoint(args.checkpoint)
@@ -114,19 +143,25 @@ def main(argv=None):
         delta=args.delta,
         max_per_image=args.max_per_image,
         min_size=args.min_size,
-        flip=args.flip,
-        image_source=os.path.abspath(args.images),
-        image_root=os.path.abspath(root),
-        refused_names=dict(refused))
-    stats = run_pseudo_labeling(
-        entries,
+        flip=args.flip)
+    stats = label_images(
         predictor,
+        entries,
         args.out,
-        prepare=predictor.prepare,
-        info=info,
+        root,
+        source=args.images,
         refused=refused,
+        info=info,
+        part=part,
         **settings.loop_kwargs())
     if rank != 0:
+        return
+    if part is not None:
+        print(f"part {part[0]}/{part[1]}: {stats['images']} images, "
+              f"{stats['images_labeled_this_run']} labeled by this run "
+              f"({stats['wall_s']:.1f} s); once every part is done: "
+              f'python tools/misc/label_store.py build '
+              f'{os.path.join(args.out, "records")} {args.out}')
         return
     print(format_stats(stats))
     print(f'wrote {args.out}')

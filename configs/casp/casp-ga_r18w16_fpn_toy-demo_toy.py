@@ -2,8 +2,8 @@
 # starts from the class-agnostic labeler trained on the labeled split's
 # ground truth (no pseudo labels, no warmup). Toy models start from random
 # weights.
-# NEEDS THE PIPELINE OPTION finetune.init_from='labeler' (default 'warmup'),
-# which the pipeline does not have yet (its settings check stops here).
+# The pipeline option finetune.init_from='labeler' (default 'warmup') makes
+# the finetune start from the labeler and drops the pseudo and warmup stages.
 #   python tools/casp.py configs/casp/casp-ga_r18w16_fpn_toy-demo_toy.py
 _base_ = './casp_r18w16_fpn_toy-demo_toy.py'
 

@@ -7,9 +7,8 @@
 # labeler's checkpoint, backbone, neck, box and mask heads transferred,
 # classifier random; its baseline is the same finetune from ImageNet.
 #
-# NEEDS THE PIPELINE OPTION finetune.init_from='labeler' (default 'warmup'),
-# which the pipeline does not have yet: until then the settings check stops
-# this config with "finetune.init_from: unknown setting". By hand:
+# finetune.init_from='labeler' (default 'warmup') makes the finetune start
+# from the labeler; the pseudo and warmup stages are not run. By hand:
 #   python tools/train.py configs/condinst/condinst-ca_r50_fpn_ms-3x_coco-objects.py
 #   python tools/train.py configs/transfer/condinst-casp_r50_fpn_ms-3x_coco.py \
 #       --cfg-options model.init_cfg.checkpoint=work_dirs/condinst-ca_r50_fpn_ms-3x_coco-objects/epoch_36.pth

@@ -1,6 +1,6 @@
 # CaSP Table 2's Objects(G,A) row with the papers' Swin-T backbone
 # (casp-ga_r50_fpn_3x-3x_coco.py with the Swin-T labeler and finetune).
-# NEEDS THE PIPELINE OPTION finetune.init_from='labeler' (see there).
+# finetune.init_from='labeler' (see there).
 _base_ = './casp-ga_r50_fpn_3x-3x_coco.py'
 
 casp = dict(

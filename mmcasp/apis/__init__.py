@@ -1,5 +1,8 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-from .inference import load_detector
-from .predictors import build_cam_predictor, build_detector_predictor
+"""The user-facing entry points for inference and pseudo labeling (each
+lives with the code it belongs to)."""
+from mmcasp.pseudo_labels.predictor_builders import (build_cam_predictor,
+                                                     build_detector_predictor)
+from mmcasp.utils.build import load_detector
 
 __all__ = ['load_detector', 'build_detector_predictor', 'build_cam_predictor']

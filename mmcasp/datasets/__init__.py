@@ -9,6 +9,7 @@ from .entities import (PanopticFormatError, convert_panoptic_to_entities,
                        panoptic_to_entities)
 from .image_dataset import ImageDataset
 from .image_labels import image_level_labels
+from .image_list import ImageList, list_images, walk_images
 from .image_source import (IMAGE_EXTENSIONS, LISTING_SKIP_REASONS,
                            OTHER_IMAGE_EXTENSIONS, SKIP_REASONS,
                            ImageSourceError, SkipCounts, check_complete,
@@ -19,6 +20,7 @@ from .mask_loading import (MaskLoadingError, check_mask_loading,
 from .predet_views import (boxes_from_view, boxes_to_view,
                            edge_density_proposals, sample_crop,
                            visible_fraction)
+from .pseudo_label_dataset import PseudoLabelDataset, StoreImages
 from .toy import (TOY_STUFF_CLASSES, TOY_THING_CLASSES, make_toy_dataset,
                   render_toy_image)
 from .transforms import *  # noqa: F401,F403
@@ -36,5 +38,6 @@ __all__ = [
     'SkipCounts', 'describe_images', 'percent_split', 'k_shot_subset',
     'short_categories', 'percent_tag', 'DatasetCheckError',
     'EmptyDatasetError', 'annotation_file_problems', 'check_datasets',
-    'empty_dataset_problems', 'leaf_datasets'
+    'empty_dataset_problems', 'leaf_datasets', 'PseudoLabelDataset',
+    'StoreImages', 'ImageList', 'list_images', 'walk_images'
 ]

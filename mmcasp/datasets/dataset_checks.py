@@ -27,7 +27,7 @@ from mmcasp.utils.input_files import InputFileError
 
 __all__ = [
     'DatasetCheckError', 'EmptyDatasetError', 'leaf_datasets', 'ann_file_path',
-    'annotation_file_problems', 'empty_dataset_message',
+    'store_path', 'annotation_file_problems', 'empty_dataset_message',
     'empty_dataset_problems', 'check_datasets'
 ]
 
@@ -67,6 +67,17 @@ def ann_file_path(ds: dict) -> Optional[str]:
     return ann if osp.isabs(ann) or '://' in root else osp.join(root, ann)
 
 
+def store_path(ds: dict) -> Optional[str]:
+    """Where a dataset config's label ``store`` is (relative to
+    ``data_root``, as ``PseudoLabelDataset`` joins it); ``None`` without
+    one."""
+    store = ds.get('store')
+    if not store or '://' in str(store):
+        return None
+    root = ds.get('data_root') or ''
+    return store if osp.isabs(store) else osp.join(root, store)
+
+
 def _evaluator_files(evaluator) -> Iterator[str]:
     for metric in evaluator if isinstance(evaluator,
                                           (list, tuple)) else [evaluator]:
@@ -98,6 +109,18 @@ def annotation_file_problems(
                 f'{ds.get("data_root")!r} + ann_file {ds.get("ann_file")!r});'
                 f' set {name}.dataset.data_root / ann_file (in the config or '
                 'with --cfg-options) to the file')
+    for name in loaders:
+        for ds in leaf_datasets(cfg.get(name)):
+            path = store_path(ds)
+            if path is None or osp.isdir(path) or \
+                    osp.normpath(path) in seen:
+                continue
+            seen.add(osp.normpath(path))
+            problems.append(
+                f'{name}: the label store {path} does not exist (data_root '
+                f'{ds.get("data_root")!r} + store {ds.get("store")!r}); set '
+                f'{name}.dataset.store to the folder tools/pseudo_label.py '
+                '--out DIR wrote')
     for name in evaluators:
         for path in _evaluator_files(cfg.get(name)):
             if not osp.isfile(path) and osp.normpath(path) not in seen:
@@ -116,14 +139,19 @@ def empty_dataset_message(source: str, data_list: Sequence[dict],
     Args:
         source: The annotation file (or what the dataset reads).
         data_list: The dataset's images before ``filter_cfg`` (mmdet's
-            data infos: ``instances`` with ``ignore_flag``).
+            data infos: ``instances`` with ``ignore_flag``), or a sequence
+            that counts its labeled images itself (``labeled_images()``,
+            e.g. a label store's index).
         filter_cfg: The dataset's ``filter_cfg``.
         test_mode: The dataset is a val/test set (nothing is filtered).
     """
     listed = len(data_list)
-    labeled = sum(
-        any(not i.get('ignore_flag', 0) for i in d.get('instances', []))
-        for d in data_list)
+    if hasattr(data_list, 'labeled_images'):  # a label store's index
+        labeled = data_list.labeled_images()
+    else:
+        labeled = sum(
+            any(not i.get('ignore_flag', 0) for i in d.get('instances', []))
+            for d in data_list)
     if test_mode:
         return (f'{source} lists no image to score: give the split\'s '
                 'annotation file with its images')
@@ -172,10 +200,15 @@ def empty_dataset_problems(
             path = ann_file_path(ds_cfg)
             if path is not None and not osp.isfile(path):
                 continue
-            listed, kept, ds = _kept_images(ds_cfg, scope)
+            try:
+                listed, kept, ds = _kept_images(ds_cfg, scope)
+            except InputFileError as e:  # e.g. a label store not whole
+                problems.append(f'{name}: {e}')
+                continue
             if not kept:
                 problems.append(f'{name}: ' + empty_dataset_message(
-                    path or ds_cfg.get('type', 'the dataset'), listed,
+                    path or store_path(ds_cfg)
+                    or ds_cfg.get('type', 'the dataset'), listed,
                     ds.filter_cfg, ds.test_mode))
     return problems
 

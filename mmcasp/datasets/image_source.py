@@ -34,7 +34,8 @@ from mmcasp.utils.input_files import (InputFileError, coco_problems,
 __all__ = [
     'IMAGE_EXTENSIONS', 'OTHER_IMAGE_EXTENSIONS', 'ImageSourceError',
     'collect_images', 'safe_relative_path', 'decode_image', 'check_complete',
-    'SKIP_REASONS', 'LISTING_SKIP_REASONS', 'SkipCounts', 'describe_images'
+    'SKIP_REASONS', 'LISTING_SKIP_REASONS', 'SkipCounts', 'describe_images',
+    'empty_source_error', 'json_source_images', 'folder_file_reason'
 ]
 
 #: What a folder walk labels: files with these extensions (any case).
@@ -141,7 +142,7 @@ class SkipCounts(Counter):
             names.append(name)
 
 
-def _folder_file_reason(name: str) -> Optional[str]:
+def folder_file_reason(name: str) -> Optional[str]:
     """``None`` for a file a folder walk lists as an image, else why not
     (by its extension)."""
     ext = osp.splitext(name)[1].lower()
@@ -170,7 +171,7 @@ def _from_folder(root: str, skipped: SkipCounts) -> List[str]:
                             osp.relpath(osp.join(dirpath, d), root))
         for f in sorted(filenames):
             rel = osp.relpath(osp.join(dirpath, f), root)
-            reason = _folder_file_reason(f)
+            reason = folder_file_reason(f)
             if reason is None:
                 names.append(rel)
             else:
@@ -218,15 +219,7 @@ def collect_images(
         given = [(None, n, {}) for n in _from_folder(source, skipped)]
     elif source.endswith('.json'):
         root = root or osp.dirname(osp.abspath(source))
-        try:
-            data = load_json(source, 'image source')
-        except InputFileError as e:
-            raise ImageSourceError(str(e)) from None
-        problems = coco_problems(data, annotations=False)
-        if problems:
-            raise ImageSourceError(
-                format_problems(f'image source {source}', problems))
-        for img in data['images']:
+        for img in json_source_images(source):
             extra = {k: img[k] for k in ('height', 'width') if k in img}
             given.append((int(img['id']), img['file_name'], extra))
     else:
@@ -247,15 +240,37 @@ def collect_images(
             continue
         entries.append(dict(id=img_id, file_name=rel, path=path, **extra))
     if not entries:
-        raise ImageSourceError(
-            f'image source {source} holds no readable image file' +
-            (f' ({_format_skips(skipped)})' if skipped else '') +
-            ('; a folder walk labels files ending in ' +
-             ', '.join(IMAGE_EXTENSIONS) if osp.isdir(source) else ''))
+        raise empty_source_error(source, skipped)
     if entries[0]['id'] is None:
         for i, entry in enumerate(entries, start=1):
             entry['id'] = i
     return entries, skipped, root
+
+
+def json_source_images(source: str) -> List[dict]:
+    """The checked ``images`` of a COCO json image source.
+
+    Raises:
+        ImageSourceError: Not JSON, or entries that are wrong.
+    """
+    try:
+        data = load_json(source, 'image source')
+    except InputFileError as e:
+        raise ImageSourceError(str(e)) from None
+    problems = coco_problems(data, annotations=False)
+    if problems:
+        raise ImageSourceError(
+            format_problems(f'image source {source}', problems))
+    return data['images']
+
+
+def empty_source_error(source: str, skipped: Mapping) -> ImageSourceError:
+    """The error of a source that holds no readable image file."""
+    return ImageSourceError(
+        f'image source {source} holds no readable image file' +
+        (f' ({_format_skips(skipped)})' if skipped else '') +
+        ('; a folder walk labels files ending in ' +
+         ', '.join(IMAGE_EXTENSIONS) if osp.isdir(source) else ''))
 
 
 def _format_skips(skipped: Mapping[str, int], max_names: int = 3) -> str:

@@ -15,27 +15,7 @@ from mmengine.dist import barrier, get_dist_info
 from mmcasp.pseudo_labels import dump_json_atomic
 from .errors import PipelineError
 
-__all__ = [
-    'STAGES', 'round_stage', 'stage_round', 'StageRecords', 'flatten',
-    'changed_keys', 'config_digest'
-]
-
-#: The stages of a run, in order. With ``rounds`` > 1, ``pseudo`` and
-#: ``warmup`` repeat (:func:`round_stage` names their folders).
-STAGES = ('labeler', 'pseudo', 'warmup', 'finetune', 'baseline', 'evaluate')
-
-
-def round_stage(stage: str, round_: int) -> str:
-    """A stage's name in a self-training round: ``pseudo`` and ``warmup``
-    for round 1, ``pseudo_round2``, ``warmup_round2``, ... after."""
-    return stage if round_ == 1 else f'{stage}_round{round_}'
-
-
-def stage_round(name: str) -> tuple:
-    """The inverse of :func:`round_stage`: ``'warmup_round2'`` ->
-    ``('warmup', 2)``, ``'warmup'`` -> ``('warmup', 1)``."""
-    stage, _, r = name.partition('_round')
-    return stage, int(r or 1)
+__all__ = ['StageRecords', 'flatten', 'changed_keys', 'config_digest']
 
 
 def flatten(obj, prefix: str = '') -> dict:
@@ -61,6 +41,13 @@ def config_digest(path: str) -> str:
     text = json.dumps(
         Config.fromfile(path).to_dict(), sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _artifact_exists(path: str) -> bool:
+    """A stage's file (a checkpoint, a COCO file) or finished label store
+    (its manifest is written last) is there."""
+    from mmcasp.pseudo_labels.label_store import MANIFEST
+    return osp.isfile(path) or osp.isfile(osp.join(path, MANIFEST))
 
 
 class StageRecords:
@@ -97,7 +84,7 @@ class StageRecords:
         with open(path) as f:
             rec = json.load(f)
         for key in ('checkpoint', 'file'):
-            if key in rec and not osp.isfile(rec[key]):
+            if key in rec and not _artifact_exists(rec[key]):
                 return None  # never trust a record whose artifact is gone
         return rec
 

@@ -6,7 +6,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional
 
-from .records import stage_round
+from .stage_graph import StageId
 
 __all__ = ['results_rows', 'write_report', 'write_table', 'plot_sweep']
 
@@ -15,15 +15,17 @@ COLUMNS = [
     ('AP^seg', 'coco/segm_mAP'),
     ('AP^det-a', 'agnostic/bbox_mAP'),
     ('AP^seg-a', 'agnostic/segm_mAP'),
-    ('AP^e', 'entity/bbox_mAP'),
-    ('AP^e-seg', 'entity/segm_mAP'),
+    # CaSP Table 11's AP^e: entity *segmentation* AP (things + stuff as
+    # one class); its box counterpart beside it
+    ('AP^e', 'entity/segm_mAP'),
+    ('AP^e-box', 'entity/bbox_mAP'),
     ('PQ', 'coco_panoptic/PQ'),
     ('SQ', 'coco_panoptic/SQ'),
     ('RQ', 'coco_panoptic/RQ'),
 ]
 #: columns that appear only when some stage has them (panoptic targets)
 #: (entity metrics: labeler and warmup of ``pretrain_on='entities'``)
-OPTIONAL = ('AP^e', 'AP^e-seg', 'PQ', 'SQ', 'RQ')
+OPTIONAL = ('AP^e', 'AP^e-box', 'PQ', 'SQ', 'RQ')
 
 
 def _metric_cells(metrics: dict) -> dict:
@@ -60,11 +62,12 @@ def results_rows(results: Dict[str, Optional[dict]],
         'baseline': f'baseline ({init})',
         'finetune': f'{method} (warmup -> finetune)'
     }
-    pseudo_recs = {s: r for s, r in results.items() if s.startswith('pseudo')}
+    kinds = {s: StageId.parse(s).kind for s in results}
+    pseudo_recs = {s: r for s, r in results.items() if kinds[s] == 'pseudo'}
     for stage, rec in results.items():
-        if stage.startswith('warmup') and rec is not None:
+        if kinds[stage] == 'warmup' and rec is not None:
             names[stage] = _warmup_name(stage, pseudo_recs)
-    order = ['labeler'] + [s for s in results if s.startswith('warmup')
+    order = ['labeler'] + [s for s in results if kinds[s] == 'warmup'
                            ] + ['baseline', 'finetune']
     for stage in order:
         rec = results.get(stage)
@@ -102,13 +105,15 @@ def results_rows(results: Dict[str, Optional[dict]],
 
 def _round_suffix(stage: str) -> str:
     """``' (round 2)'`` for ``warmup_round2``; empty for round 1."""
-    r = stage_round(stage)[1]
+    r = StageId.parse(stage).round
     return f' (round {r})' if r > 1 else ''
 
 
 def _warmup_name(stage: str, pseudo_recs: dict) -> str:
     """A warmup's row name, from the pseudo labels it trained on."""
-    pseudo = pseudo_recs.get(stage.replace('warmup', 'pseudo')) or {}
+    pseudo = pseudo_recs.get(
+        StageId('pseudo',
+                StageId.parse(stage).round).name) or {}
     if pseudo and 'file' not in pseudo:
         what = 'pretraining without pseudo labels'
     elif pseudo.get('class_specific'):

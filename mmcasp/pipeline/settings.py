@@ -91,12 +91,23 @@ class StageSettings:
 
 @dataclass
 class FinetuneSettings(StageSettings):
-    """The class-specific finetune: which parts of the warmed-up model are
-    transferred and what the classifier starts from (``'random'`` or
-    ``'copy'``: the class-agnostic classifier replicated per class)."""
+    """The class-specific finetune: which ``parts`` of the pretrained model
+    are transferred, what the classifier starts from (``'random'``: the
+    target's own init; ``'replicate'``: the one-channel class-agnostic
+    classifier copied to every class, CaSP's trick; ``'copy'``: a source
+    classifier of the same classes as is, refused on a 1 -> N transfer;
+    see :func:`~mmcasp.surgery.transfer_state_dict`), and which model is
+    transferred (``init_from``): ``'warmup'``, the last warmup (CaSP), or
+    ``'labeler'``, the labeler trained on the labeled split's ground truth
+    (CaSP Table 2's Objects(G,A): no pseudo labels, no warmup). The
+    ``baseline`` takes the same schema; only its model, epochs and options
+    count there."""
+    INIT_FROM = ('warmup', 'labeler')
+    CLASSIFIER = ('random', 'replicate', 'copy')
     parts: List[str] = field(
         default_factory=lambda: ['backbone', 'neck', 'head'])
     classifier: str = 'random'
+    init_from: str = 'warmup'
 
 
 @dataclass
@@ -112,7 +123,9 @@ class CaspSettings:
     are scored on: ``'objects'`` (things, the labeled split's instances as
     one class; AP^det-a) or ``'entities'`` (CA-SSL's things + stuff, the
     splits' ``entities`` files; AP^e); the finetune is class-specific
-    either way.
+    either way. ``stages`` is the order of the stage kinds (default
+    :data:`~mmcasp.pipeline.stage_graph.DEFAULT_ORDER`); it may name stages
+    of one's own, registered in :data:`mmcasp.registry.STAGES`.
     """
     PRETRAIN_ON = ('objects', 'entities')
     data: DataSettings
@@ -125,6 +138,7 @@ class CaspSettings:
     method: Optional[str] = None
     rounds: int = 1
     pretrain_on: str = 'objects'
+    stages: Optional[List[str]] = None
 
 
 def check_keys(given, known, where: str) -> List[str]:
@@ -213,6 +227,8 @@ def parse(casp: dict) -> CaspSettings:
     settings = _build(CaspSettings, dict(casp), 'casp', problems)
     if settings is not None and settings.rounds < 1:
         problems.append(f'casp.rounds: must be >= 1, got {settings.rounds}')
+    if settings is not None:
+        problems += _choice_problems(settings)
     if settings is not None and \
             settings.pretrain_on not in CaspSettings.PRETRAIN_ON:
         problems.append(
@@ -225,6 +241,19 @@ def parse(casp: dict) -> CaspSettings:
     if settings.baseline is None:
         settings.baseline = settings.finetune
     return settings
+
+
+def _choice_problems(settings: CaspSettings) -> List[str]:
+    """Settings whose value is not one of its choices."""
+    ft = settings.finetune
+    return [
+        f'casp.finetune.{key}: must be one of {choices}, got {value!r}'
+        for key, value, choices in (('init_from', ft.init_from,
+                                     FinetuneSettings.INIT_FROM),
+                                    ('classifier', ft.classifier,
+                                     FinetuneSettings.CLASSIFIER))
+        if value not in choices
+    ]
 
 
 def signature_settings(cls) -> Dict[str, inspect.Parameter]:

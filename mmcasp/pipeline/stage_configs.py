@@ -16,7 +16,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.runner import find_latest_checkpoint
 
 from mmcasp.utils import (cpu_model_wrapper_cfg, package_root,
-                          rescale_param_schedulers)
+                          rescale_param_schedulers, set_dotted)
 from .errors import PipelineError
 
 __all__ = [
@@ -96,9 +96,21 @@ def trains_on_image_labels(cfg: Config) -> bool:
 
 
 def _set_split(loader: ConfigDict, split: dict) -> None:
+    """Point ``loader``'s dataset at ``split``. Pseudo labels in a label
+    store (``ann`` not a ``.json``) are read by ``PseudoLabelDataset``,
+    class-agnostic when the config's dataset is."""
+    from mmcasp.pseudo_labels.label_store import is_store_path
     ds = innermost_dataset(loader)
     ds['data_root'] = ''
-    ds['ann_file'] = osp.abspath(split['ann'])
+    if is_store_path(split['ann']):
+        agnostic = str(ds.get('type', '')).endswith('ClassAgnosticCocoDataset')
+        ds.pop('ann_file', None)
+        ds.update(
+            type='mmcasp.PseudoLabelDataset',
+            store=osp.abspath(split['ann']),
+            class_agnostic=agnostic)
+    else:
+        ds['ann_file'] = osp.abspath(split['ann'])
     ds['data_prefix'] = dict(img=osp.abspath(split['img']) + os.sep)
     if split.get('seg') is not None:
         ds['data_prefix']['seg'] = osp.abspath(split['seg']) + os.sep
@@ -234,12 +246,13 @@ def with_runtime(cfg: Config,
                  launcher: str = 'none',
                  vis_backends: Optional[Sequence[dict]] = None) -> Config:
     """Where and how a stage runs: its work dir and experiment name, a
-    checkpoint every epoch (the last two kept), resume from the last one,
-    the seed, the launcher, and ``find_unused_parameters`` (unless the
-    config sets it): under DDP a rank whose batch has no positive location
-    (common on sparse pseudo labels) leaves CondInst's controller and mask
-    head without gradients, and the other ranks would wait forever in the
-    gradient all-reduce."""
+    checkpoint every epoch (the last two kept), a log line at least every
+    30 s (:class:`~mmcasp.engine.hooks.TimedLoggerHook`), resume from the
+    last one, the seed, the launcher, and ``find_unused_parameters``
+    (unless the config sets it): under DDP a rank whose batch has no
+    positive location (common on sparse pseudo labels) leaves CondInst's
+    controller and mask head without gradients, and the other ranks would
+    wait forever in the gradient all-reduce."""
     cfg = copy.deepcopy(cfg)
     cfg.work_dir = work_dir
     cfg.experiment_name = name
@@ -248,6 +261,11 @@ def with_runtime(cfg: Config,
         cfg.visualizer.vis_backends = copy.deepcopy(list(vis_backends))
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=2)
+    # a line at least every 30 s, whatever the iteration time
+    cfg.default_hooks.logger = dict(
+        cfg.default_hooks.get('logger') or {},
+        type='mmcasp.TimedLoggerHook',
+        max_seconds=30.)
     cfg.resume = True
     cfg.randomness = dict(seed=seed)
     cfg.launcher = launcher
@@ -289,13 +307,7 @@ def with_values(cfg: Config, values: Dict[str, object]) -> Config:
     with the config's own dict or ``None``; missing parents are made)."""
     cfg = copy.deepcopy(cfg)
     for key, value in (values or {}).items():
-        *parents, last = key.split('.')
-        node = cfg
-        for part in parents:
-            if node.get(part) is None:
-                node[part] = dict()
-            node = node[part]
-        node[last] = copy.deepcopy(value)
+        set_dotted(cfg, key, copy.deepcopy(value))
     return cfg
 
 

@@ -18,9 +18,10 @@ from typing import Sequence, Tuple
 
 import cv2
 import numpy as np
+from mmcv.ops import nms
 
 __all__ = [
-    'normalize_cam', 'component_boxes', 'nms_numpy', 'cam_to_boxes',
+    'normalize_cam', 'component_boxes', 'nms_keep', 'cam_to_boxes',
     'scale_boxes'
 ]
 
@@ -86,25 +87,14 @@ def component_boxes(cam: np.ndarray,
     return boxes, np.array(scores, np.float32)
 
 
-def nms_numpy(boxes: np.ndarray, scores: np.ndarray,
-              iou_threshold: float) -> np.ndarray:
-    """Greedy NMS; indices of kept boxes, highest score first. (A few boxes
-    per map: numpy beats a tensor round trip here.)"""
-    order = np.argsort(-scores, kind='stable')
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    keep = []
-    while order.size:
-        i = order[0]
-        keep.append(i)
-        rest = order[1:]
-        xx0 = np.maximum(boxes[i, 0], boxes[rest, 0])
-        yy0 = np.maximum(boxes[i, 1], boxes[rest, 1])
-        xx1 = np.minimum(boxes[i, 2], boxes[rest, 2])
-        yy1 = np.minimum(boxes[i, 3], boxes[rest, 3])
-        inter = np.clip(xx1 - xx0, 0, None) * np.clip(yy1 - yy0, 0, None)
-        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-12)
-        order = rest[iou <= iou_threshold]
-    return np.array(keep, dtype=np.int64)
+def nms_keep(boxes: np.ndarray, scores: np.ndarray,
+             iou_threshold: float) -> np.ndarray:
+    """Indices of the boxes greedy NMS keeps (those whose IoU with every
+    higher-scoring kept box is at most ``iou_threshold``), highest score
+    first: mmcv's ``nms`` on numpy arrays."""
+    return nms(
+        boxes.astype(np.float32), scores.astype(np.float32),
+        iou_threshold)[1].astype(np.int64)
 
 
 def cam_to_boxes(cam: np.ndarray,
@@ -134,7 +124,7 @@ def cam_to_boxes(cam: np.ndarray,
     scores = np.concatenate(all_scores)
     if len(boxes) == 0:
         return boxes, scores
-    keep = nms_numpy(boxes, scores, nms_iou)
+    keep = nms_keep(boxes, scores, nms_iou)
     return boxes[keep], scores[keep]
 
 

@@ -1,13 +1,15 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Pseudo labels as a trainable COCO file; atomic writes; shard records."""
+"""Pseudo labels as a trainable COCO file; atomic writes; shard records
+(:class:`RecordWriter` is the label store's)."""
 import datetime
 import json
-import os
 import os.path as osp
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from mmcasp.datasets.image_source import SKIP_REASONS
 from mmcasp.utils.fileio import dump_json_atomic
+from .label_store.record_format import coco_annotations, coco_image
+from .label_store.stats import LabelStats
+from .label_store.writer import RecordWriter
 
 __all__ = [
     'dump_json_atomic', 'build_pseudo_coco', 'read_records', 'RecordWriter',
@@ -56,72 +58,21 @@ def build_pseudo_coco(
     Raises:
         ValueError: A reason of ``refused`` that is not a skip reason.
     """
-    refused = {k: int(v) for k, v in (refused or {}).items() if v}
-    unknown = sorted(set(refused) - set(SKIP_REASONS))
-    if unknown:
-        raise ValueError(f'refused: {unknown} are not skip reasons; use '
-                         f'those of SKIP_REASONS: {sorted(SKIP_REASONS)}')
+    stats_acc = LabelStats(drop_empty, refused)
     by_id: Dict[int, dict] = {}
     for rec in records:
         by_id[rec['id']] = rec  # a resumed shard may repeat a record
     images, anns = [], []
-    skipped: Dict[str, int] = {}
-    empty = 0
-    per_image: List[int] = []
-    hist = [0] * 10
     for img_id in sorted(by_id):
         rec = by_id[img_id]
-        if rec.get('skipped'):
-            skipped[rec['skipped']] = skipped.get(rec['skipped'], 0) + 1
+        if not stats_acc.add(rec):
             continue
-        inst = rec.get('instances', [])
-        if not inst and drop_empty:
-            empty += 1
-            continue
-        images.append(
-            dict(
-                id=img_id,
-                file_name=rec['file_name'],
-                height=rec['height'],
-                width=rec['width']))
-        per_image.append(len(inst))
-        for ins in inst:
-            ann = dict(
-                id=len(anns) + 1,
-                image_id=img_id,
-                category_id=ins['category_id'],
-                bbox=[round(float(v), 2) for v in ins['bbox']],
-                area=float(ins.get('area', ins['bbox'][2] * ins['bbox'][3])),
-                score=round(float(ins['score']), 5),
-                iscrowd=0)
-            if 'segmentation' in ins:
-                ann['segmentation'] = ins['segmentation']
-            anns.append(ann)
-            hist[min(int(ins['score'] * 10), 9)] += 1
-    for reason, n in refused.items():
-        skipped[reason] = skipped.get(reason, 0) + n
-    order = list(SKIP_REASONS)
-    skipped = {
-        k: skipped[k]
-        for k in sorted(
-            skipped,
-            key=lambda r: (order.index(r) if r in order else len(order), r))
-    }
+        images.append(coco_image(rec))
+        anns.extend(coco_annotations(rec, len(anns) + 1))
     info = dict(info)
     info.setdefault('date_created',
                     datetime.datetime.now().isoformat(timespec='seconds'))
-    stats = dict(
-        images_listed=len(by_id) + sum(refused.values()),
-        images_in=len(by_id),
-        images_kept=len(images),
-        images_empty_dropped=empty if drop_empty else 0,
-        images_skipped=skipped,
-        labels=len(anns),
-        labels_per_image_mean=(sum(per_image) /
-                               len(per_image)) if per_image else 0.0,
-        labels_per_image_max=max(per_image) if per_image else 0,
-        score_histogram=dict(
-            bins=[round(i / 10, 1) for i in range(11)], counts=hist))
+    stats = stats_acc.result()
     info['stats'] = stats
     return dict(
         info=info, images=images, annotations=anns,
@@ -143,47 +94,3 @@ def read_records(path: str) -> List[dict]:
             except json.JSONDecodeError:
                 break
     return records
-
-
-class RecordWriter:
-    """Append-only JSON-lines writer of per-image records (one shard).
-
-    Every record is flushed; :meth:`sync` (called once per batch) fsyncs,
-    so a killed run loses at most the batch being written. Opening drops a
-    partial trailing line.
-    """
-
-    def __init__(self, path: str) -> None:
-        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-        good = read_records(path)
-        # rewrite the file without a possibly partial last line
-        if osp.isfile(path):
-            with open(path) as f:
-                content = f.read()
-            if content and not content.endswith('\n') or len(
-                    content.splitlines()) != len(good):
-                tmp = path + '.tmp'
-                with open(tmp, 'w') as f:
-                    for rec in good:
-                        f.write(json.dumps(rec) + '\n')
-                os.replace(tmp, path)
-        self.path = path
-        self._f = open(path, 'a')
-
-    def write(self, record: dict) -> None:
-        self._f.write(json.dumps(record) + '\n')
-        self._f.flush()
-
-    def sync(self) -> None:
-        os.fsync(self._f.fileno())
-
-    def close(self) -> None:
-        if not self._f.closed:
-            self._f.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> Optional[bool]:
-        self.close()
-        return None

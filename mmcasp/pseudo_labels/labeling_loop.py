@@ -2,13 +2,17 @@
 """The pseudo-labeling loop shared by the detector and CAM labelers.
 
 :func:`run_pseudo_labeling` splits the images into fixed chunks, gives each
-rank of a torch.distributed job every ``world_size``-th chunk, decodes images
-in DataLoader workers, records each image's result as one JSON line in the
-rank's shard file (resume state: finished images are never redone), and on
-rank 0 merges all shards into one COCO file written atomically. Its
-``info.stats`` account for every entry the source listed, those refused
-when it was listed included (``refused``): ``images_listed = images_kept +
-images_empty_dropped + sum(images_skipped.values())``.
+rank of a torch.distributed job every ``world_size``-th chunk (of an
+independent job ``part=(i, n)``, its every ``n``-th chunk first), decodes
+images in DataLoader workers, records each image's result as one JSON line
+in the rank's record file (resume state: finished images are never redone),
+and on rank 0 merges all records: into one COCO file written atomically
+(``out_file`` ending in ``.json``, for small sets and stock tools), or into
+a label store (any other ``out_file``: a folder; :mod:`.label_store`),
+streamed, whatever the number of images. Its statistics account for every
+entry the source listed, those refused when it was listed included
+(``refused``): ``images_listed = images_kept + images_empty_dropped +
+sum(images_skipped.values())``.
 
 Batches are formed after decoding, per *bucket*: a predictor may define
 ``batch_key(item)`` (the detector's is the padded input shape), and a batch
@@ -24,9 +28,12 @@ import os
 import os.path as osp
 import time
 from collections import Counter
+from collections.abc import Sequence as SequenceABC
+from itertools import chain
 from typing import (Callable, Hashable, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence)
+                    Optional, Sequence, Tuple)
 
+import numpy as np
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
@@ -36,10 +43,15 @@ from mmcasp.datasets.image_source import decode_image
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import crop_instances, pad_to_aspect
+from .label_store import (RECORDS_DIR, build_store, is_store_path,
+                          iter_record_ids, run_tag, write_sidecar)
+from .label_store.stats import format_stats
+from .label_store.stats import skip_counts as _skip_counts
 
 __all__ = [
     'DecodedImages', 'run_pseudo_labeling', 'format_stats', 'bucket_batches',
-    'empty_result_message'
+    'empty_result_message', 'assigned_rows', 'entry_ids', 'RowsView',
+    'parse_part'
 ]
 
 
@@ -61,7 +73,10 @@ class DecodedImages(Dataset):
                  entries: Sequence[dict],
                  prepare: Optional[Callable] = None,
                  max_pixels: int = 40_000_000) -> None:
-        self.entries = list(entries)
+        # a Sequence (a list, an ImageList, a RowsView) is used as it is:
+        # no per-image dict is made before its image is read
+        self.entries = entries if isinstance(entries, SequenceABC) \
+            else list(entries)
         self.prepare = prepare
         self.max_pixels = max_pixels
 
@@ -146,42 +161,6 @@ def _shard_files(shard_dir: str) -> List[str]:
     return sorted(glob.glob(osp.join(shard_dir, 'shard-*.jsonl')))
 
 
-def _skip_counts(skipped: Mapping[str, int]) -> str:
-    """``3 (missing: 1, truncated: 2)``, or ``none``."""
-    if not skipped:
-        return 'none'
-    return f'{sum(skipped.values())} (' + ', '.join(
-        f'{k}: {v}' for k, v in skipped.items()) + ')'
-
-
-def format_stats(stats: dict) -> str:
-    """Human-readable summary of a run. Its first two lines account for
-    every listed entry: ``images in: I of L listed, kept: K, dropped empty:
-    E`` and ``skipped: S (reason: n, ...)`` with ``L = K + E + S`` (``I``:
-    the entries not refused when the source was listed). Statistics of
-    files written before ``images_listed`` existed read ``L = I``."""
-    listed = stats.get('images_listed', stats['images_in'])
-    lines = [
-        f"images in: {stats['images_in']} of {listed} listed, "
-        f"kept: {stats['images_kept']}, "
-        f"dropped empty: {stats['images_empty_dropped']}",
-        f"skipped: {_skip_counts(stats['images_skipped'])}",
-        f"labels: {stats['labels']} "
-        f"({stats['labels_per_image_mean']:.2f} per kept image, "
-        f"max {stats['labels_per_image_max']})",
-    ]
-    hist = stats['score_histogram']
-    lines.append('score histogram: ' + ' '.join(
-        f'[{hist["bins"][i]:.1f},{hist["bins"][i + 1]:.1f}):{c}'
-        for i, c in enumerate(hist['counts'])))
-    if 'images_per_s' in stats:
-        lines.append(f"speed: {stats['images_per_s']:.2f} images/s "
-                     f"({stats['wall_s']:.1f} s)")
-    if stats.get('dropped_predictions'):
-        lines.append(f"predictions dropped: {stats['dropped_predictions']}")
-    return '\n'.join(lines)
-
-
 def empty_result_message(stats: dict, out_file: str,
                          advice: str) -> Optional[str]:
     """What to say when a run made no label at all (``None`` if it made
@@ -210,6 +189,201 @@ def empty_result_message(stats: dict, out_file: str,
             f'that its info.stats can be read. {advice}').rstrip()
 
 
+def parse_part(text: Optional[str]) -> Optional[Tuple[int, int]]:
+    """``'i/n'`` -> ``(i, n)``: independent job ``i`` (0-based) of ``n``.
+
+    Raises:
+        ValueError: Not ``i/n`` with ``0 <= i < n``.
+    """
+    if text is None:
+        return None
+    try:
+        i, n = (int(v) for v in str(text).split('/'))
+    except ValueError:
+        raise ValueError(f'--part {text!r}: give I/N, e.g. 0/4 for the '
+                         'first of 4 jobs') from None
+    if not 0 <= i < n:
+        raise ValueError(f'--part {text}: I must be in 0..{n - 1} (0-based, '
+                         'e.g. $SLURM_ARRAY_TASK_ID of --array=0-'
+                         f'{n - 1})')
+    return i, n
+
+
+def assigned_rows(n: int,
+                  batch_size: int,
+                  rank: int = 0,
+                  world: int = 1,
+                  part: Optional[Tuple[int, int]] = None) -> np.ndarray:
+    """The entries (positions, ascending) one process labels: entries are
+    cut into chunks of ``batch_size``; job ``i`` of ``part=(i, n_parts)``
+    takes chunks ``i, i + n_parts, ...``; of those, rank ``r`` of ``world``
+    takes every ``world``-th from its ``r``-th. Every entry is some
+    process's, exactly once."""
+    chunks = np.arange((n + batch_size - 1) // batch_size)
+    if part is not None:
+        chunks = chunks[chunks % part[1] == part[0]]
+    chunks = chunks[rank::world]
+    rows = (chunks[:, None] * batch_size + np.arange(batch_size)).ravel()
+    return rows[rows < n]
+
+
+def entry_ids(entries: Sequence[dict]) -> np.ndarray:
+    """The image ids of ``entries`` as an int64 array (an
+    :class:`~mmcasp.datasets.ImageList` has them already)."""
+    ids = getattr(entries, 'ids', None)
+    if ids is not None:
+        return np.asarray(ids, dtype=np.int64)
+    return np.fromiter((e['id'] for e in entries),
+                       dtype=np.int64,
+                       count=len(entries))
+
+
+class RowsView(SequenceABC):
+    """``entries[rows[k]]`` as item ``k``: a process's share of the
+    entries without copying them."""
+
+    def __init__(self, entries: Sequence[dict], rows: np.ndarray) -> None:
+        self.entries = entries
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return RowsView(self.entries, self.rows[k])
+        return self.entries[int(self.rows[k])]
+
+
+def _done_ids(shard_dir: str) -> np.ndarray:
+    """The ids of every image with a complete record in ``shard_dir``
+    (any rank's or job's), streamed."""
+    files = sorted(glob.glob(osp.join(shard_dir, '*.jsonl')))
+    ids = np.fromiter(
+        chain.from_iterable(iter_record_ids(p) for p in files), dtype=np.int64)
+    return np.unique(ids)
+
+
+def _label(mine: Sequence[dict], predict: Callable, shard: str,
+           prepare: Optional[Callable], batch_size: int, num_workers: int,
+           max_pixels: int, batch_key: Optional[Callable],
+           show_progress: bool) -> Counter:
+    """Label ``mine``, appending one record per image to ``shard``;
+    returns the predictions dropped, by reason."""
+    loader = DataLoader(
+        DecodedImages(mine, prepare, max_pixels),
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=_collate)
+    predictor_key = batch_key or getattr(predict, 'batch_key', None)
+
+    def key(item: dict) -> Optional[Hashable]:
+        if 'skipped' in item:
+            return None
+        return predictor_key(item) if predictor_key else 0
+
+    bar = ProgressBar(len(mine)) if show_progress and len(mine) else None
+    dropped = Counter()
+    stream = (it for chunk in loader for it in chunk)
+    with RecordWriter(shard) as writer:
+        for batch in bucket_batches(stream, batch_size, key):
+            valid = [it for it in batch if 'skipped' not in it]
+            results = predict(valid) if valid else []
+            by_id, why_by_id = {}, {}
+            for it, res in zip(valid, results):
+                if isinstance(res, tuple):
+                    res, why = res
+                    dropped.update(why)
+                    why_by_id[it['entry']['id']] = why
+                by_id[it['entry']['id']] = res
+            for it in batch:
+                writer.write(_record(it, by_id, why_by_id))
+            writer.sync()
+            if bar is not None:
+                bar.update(len(batch))
+    if bar is not None:
+        print()
+    return dropped
+
+
+def _record(it: dict, by_id: dict, why_by_id: dict) -> dict:
+    """An image's record (see :mod:`.label_store.record_format`)."""
+    e = it['entry']
+    rec = dict(id=e['id'], file_name=e['file_name'])
+    if 'skipped' in it:
+        rec['skipped'] = it['skipped']
+        detail = f": {it['detail']}" if 'detail' in it else ''
+        print_log(
+            f"pseudo labels: skipped {e['path']}: {it['skipped']}{detail}",
+            logger='current',
+            level=logging.WARNING)
+        return rec
+    if 'unpadded' in it:
+        h, w = it['unpadded']
+        rec.update(
+            height=h, width=w, instances=crop_instances(by_id[e['id']], h, w))
+    else:
+        rec.update(
+            height=it['height'], width=it['width'], instances=by_id[e['id']])
+    why = why_by_id.get(e['id'])
+    if why:
+        rec['dropped'] = dict(why)
+    return rec
+
+
+def _finish_coco(ids: np.ndarray, out_file: str, shard_dir: str, world: int,
+                 categories: List[dict], info: dict, drop_empty: bool,
+                 refused: Optional[Mapping[str, int]]) -> dict:
+    """Rank 0 of a COCO run: merge the shards into one file (in memory:
+    the small-set path)."""
+    records = [r for p in _shard_files(shard_dir) for r in read_records(p)]
+    missing = np.setdiff1d(ids, [r['id'] for r in records])
+    if len(missing):
+        raise RuntimeError(f'{len(missing)} images have no record in '
+                           f'{shard_dir}; rerun to finish them')
+    wanted = set(ids.tolist())
+    records = [r for r in records if r['id'] in wanted]
+    coco, stats = build_pseudo_coco(records, categories, info, drop_empty,
+                                    refused)
+    total_drop, images_run, slowest = Counter(), 0, 0.0
+    for path in glob.glob(osp.join(shard_dir, f'stats-*-of-{world:03d}.json')):
+        with open(path) as f:
+            s = json.load(f)
+        total_drop.update(s['dropped'])
+        images_run += s['images']
+        slowest = max(slowest, s['wall_s'])
+    stats['dropped_predictions'] = dict(total_drop)
+    _add_speed(stats, images_run, slowest)
+    coco['info']['stats'] = stats
+    dump_json_atomic(coco, out_file)
+    return stats
+
+
+def _add_speed(stats: dict, images: int, wall: float) -> None:
+    stats['images_labeled_this_run'] = images
+    stats['wall_s'] = round(wall, 2)
+    stats['images_per_s'] = images / wall if wall > 0 else 0.0
+
+
+def _finish_store(ids: np.ndarray, out_file: str, shard_dir: str, world: int,
+                  show_progress: bool) -> dict:
+    """Rank 0 of a store run: build the store from every record and
+    sidecar in ``shard_dir`` (streamed)."""
+    manifest = build_store(
+        shard_dir, out_file, wanted_ids=ids, show_progress=show_progress)
+    images, wall = 0, 0.0
+    for rank in range(world):
+        path = osp.join(shard_dir, f'run-{run_tag(rank, world)}.json')
+        with open(path) as f:
+            side = json.load(f)
+        images += side['images_labeled']
+        wall = max(wall, side['wall_s'])
+    stats = dict(manifest['stats'])
+    _add_speed(stats, images, wall)
+    return stats
+
+
 def run_pseudo_labeling(
         entries: Sequence[dict],
         predict: Callable[[List[dict]], List[List[dict]]],
@@ -224,18 +398,24 @@ def run_pseudo_labeling(
         show_progress: bool = True,
         max_pixels: int = 40_000_000,
         batch_key: Optional[Callable] = None,
-        refused: Optional[Mapping[str, int]] = None) -> Optional[dict]:
-    """Label ``entries`` and write a COCO file.
+        refused: Optional[Mapping[str, int]] = None,
+        part: Optional[Tuple[int, int]] = None) -> Optional[dict]:
+    """Label ``entries`` and write a COCO file or a label store.
 
     Args:
-        entries: From :func:`~mmcasp.datasets.collect_images`.
+        entries: From :func:`~mmcasp.datasets.collect_images`, or an
+            :class:`~mmcasp.datasets.ImageList` (:func:`~mmcasp.datasets.
+            list_images`: ids and names as arrays, for large sources).
         predict: Called with a list of decoded items (``dict(entry, height,
             width, inputs)``); returns, per item, a list of instances
             (``dict(bbox=[x, y, w, h], score, category_id, ...)``). It may
             return ``(instances, dropped_counter)`` pairs instead.
-        out_file: The COCO file to write (atomically, on rank 0).
-        shard_dir: Where per-rank progress lives; default
-            ``<out_file>.shards``. Delete it to start over.
+        out_file: A ``.json`` file: the COCO file to write (atomically, on
+            rank 0; merged in memory, for small sets). Anything else: the
+            folder of a label store (:mod:`.label_store`), built streamed.
+        shard_dir: Where per-rank progress (the record files) lives;
+            default ``<out_file>.shards`` for a COCO file,
+            ``<out_file>/records`` for a store. Delete it to start over.
         prepare: ``(entry, img) -> inputs``, run in DataLoader workers.
         batch_size: At most this many images per forward pass; a batch
             only holds images of one ``batch_key`` (see
@@ -256,118 +436,68 @@ def run_pseudo_labeling(
             skipped (see :func:`~mmcasp.pseudo_labels.build_pseudo_coco`).
             Every caller that lists a source passes them; without them the
             statistics only cover ``entries``.
+        part: ``(i, n)``: label only job ``i``'s share of ``n`` independent
+            jobs (no process group; a slurm job array), into a store's
+            records; :func:`~mmcasp.pseudo_labels.label_store.build_store`
+            (``tools/misc/label_store.py build``) joins the parts once all
+            are done. Each job resumes by itself.
 
     Returns:
-        dict: Statistics on rank 0 (also in the file's ``info.stats``);
-        ``None`` on other ranks.
+        dict: On rank 0, the statistics (also in the file's ``info.stats``
+        or the store's manifest); with ``part``, what this job did
+        (``part``, ``images``, ``images_labeled_this_run``, ``wall_s``,
+        ``images_per_s``). ``None`` on other ranks.
     """
     rank, world = get_dist_info()
-    shard_dir = shard_dir or out_file + '.shards'
+    store = is_store_path(out_file)
+    if part is not None and not store:
+        raise ValueError('part: independent jobs write a label store; give '
+                         f'a folder as out_file, not {out_file}')
+    default_dir = osp.join(out_file, RECORDS_DIR) if store \
+        else out_file + '.shards'
+    shard_dir = shard_dir or default_dir
     os.makedirs(shard_dir, exist_ok=True)
     barrier()
-    done = set()
-    for path in _shard_files(shard_dir):
-        done.update(r['id'] for r in read_records(path))
-    batches = [
-        list(entries[i:i + batch_size])
-        for i in range(0, len(entries), batch_size)
-    ]
-    mine = [e for b in batches[rank::world] for e in b if e['id'] not in done]
-    if done and rank == 0:
+    ids = entry_ids(entries)
+    done = _done_ids(shard_dir)
+    rows = assigned_rows(len(entries), batch_size, rank, world, part)
+    mine_rows = rows[~np.isin(ids[rows], done)]
+    if len(done) and rank == 0:
         print_log(
             f'pseudo labels: resuming, {len(done)} of {len(entries)} images '
             f'already done in {shard_dir}',
             logger='current')
-    loader = DataLoader(
-        DecodedImages(mine, prepare, max_pixels),
-        batch_size=batch_size,
-        shuffle=False,
-        num_workers=num_workers,
-        collate_fn=_collate)
-    predictor_key = batch_key or getattr(predict, 'batch_key', None)
-
-    def key(item: dict) -> Optional[Hashable]:
-        if 'skipped' in item:
-            return None
-        return predictor_key(item) if predictor_key else 0
-
-    shard = osp.join(shard_dir, f'shard-{rank:03d}-of-{world:03d}.jsonl')
-    bar = ProgressBar(len(mine)) if show_progress and rank == 0 and mine \
-        else None
-    dropped = Counter()
-    t0 = time.time()
-    stream = (it for chunk in loader for it in chunk)
-    with RecordWriter(shard) as writer:
-        for batch in bucket_batches(stream, batch_size, key):
-            valid = [it for it in batch if 'skipped' not in it]
-            results = predict(valid) if valid else []
-            by_id = {}
-            for it, res in zip(valid, results):
-                if isinstance(res, tuple):
-                    res, why = res
-                    dropped.update(why)
-                by_id[it['entry']['id']] = res
-            for it in batch:
-                e = it['entry']
-                rec = dict(id=e['id'], file_name=e['file_name'])
-                if 'skipped' in it:
-                    rec['skipped'] = it['skipped']
-                    detail = f": {it['detail']}" if 'detail' in it else ''
-                    print_log(
-                        f"pseudo labels: skipped {e['path']}: "
-                        f"{it['skipped']}{detail}",
-                        logger='current',
-                        level=logging.WARNING)
-                elif 'unpadded' in it:
-                    h, w = it['unpadded']
-                    rec.update(
-                        height=h,
-                        width=w,
-                        instances=crop_instances(by_id[e['id']], h, w))
-                else:
-                    rec.update(
-                        height=it['height'],
-                        width=it['width'],
-                        instances=by_id[e['id']])
-                writer.write(rec)
-            writer.sync()
-            if bar is not None:
-                bar.update(len(batch))
-    wall = time.time() - t0
-    if bar is not None:
-        print()
-    # drops are counted per rank; collect them through the shard dir
-    dump_json_atomic(
-        dict(dropped=dict(dropped), images=len(mine), wall_s=wall),
-        osp.join(shard_dir, f'stats-{rank:03d}-of-{world:03d}.json'))
-    barrier()
-    if rank != 0:
-        barrier()
-        return None
-    records = [r for p in _shard_files(shard_dir) for r in read_records(p)]
-    missing = {e['id'] for e in entries} - {r['id'] for r in records}
-    if missing:
-        raise RuntimeError(f'{len(missing)} images have no record in '
-                           f'{shard_dir}; rerun to finish them')
-    wanted = {e['id'] for e in entries}
-    records = [r for r in records if r['id'] in wanted]
     categories = categories or [
         dict(id=1, name='object', supercategory='object')
     ]
-    coco, stats = build_pseudo_coco(records, categories, info or {},
-                                    drop_empty, refused)
-    total_drop, images_run, slowest = Counter(), 0, 0.0
-    for path in glob.glob(osp.join(shard_dir, f'stats-*-of-{world:03d}.json')):
-        with open(path) as f:
-            s = json.load(f)
-        total_drop.update(s['dropped'])
-        images_run += s['images']
-        slowest = max(slowest, s['wall_s'])
-    stats['dropped_predictions'] = dict(total_drop)
-    stats['images_labeled_this_run'] = images_run
-    stats['wall_s'] = round(slowest, 2)
-    stats['images_per_s'] = images_run / slowest if slowest > 0 else 0.0
-    coco['info']['stats'] = stats
-    dump_json_atomic(coco, out_file)
+    info = info or {}
+    shard = osp.join(shard_dir, run_tag(rank, world, part) + '.jsonl')
+    t0 = time.time()
+    dropped = _label(
+        RowsView(entries, mine_rows), predict, shard, prepare, batch_size,
+        num_workers, max_pixels, batch_key, show_progress and rank == 0)
+    wall = time.time() - t0
+    if store:
+        settings = dict(
+            categories=categories,
+            info=info,
+            refused=dict(refused or {}),
+            drop_empty=drop_empty)
+        write_sidecar(shard_dir, run_tag(rank, world, part), ids[rows],
+                      settings, rank, world, part, len(mine_rows), wall)
+    else:  # drops are counted per rank; collect them through the shard dir
+        dump_json_atomic(
+            dict(dropped=dict(dropped), images=len(mine_rows), wall_s=wall),
+            osp.join(shard_dir, f'stats-{rank:03d}-of-{world:03d}.json'))
+    barrier()
+    stats = None
+    if rank == 0 and part is not None:
+        stats = dict(part=list(part), images=len(rows))
+        _add_speed(stats, len(mine_rows), wall)
+    elif rank == 0 and store:
+        stats = _finish_store(ids, out_file, shard_dir, world, show_progress)
+    elif rank == 0:
+        stats = _finish_coco(ids, out_file, shard_dir, world, categories, info,
+                             drop_empty, refused)
     barrier()
     return stats

@@ -17,6 +17,7 @@ from mmcv.ops import nms
 from mmdet.models.utils.misc import aligned_bilinear, relative_coordinate_maps
 
 from .coco_io import xyxy_to_xywh
+from .labeling_settings import LabelingSettings
 
 __all__ = [
     'box_filter', 'select_instances', 'condinst_mask_logits',
@@ -164,10 +165,12 @@ def rle_from_change_points(masks: torch.Tensor) -> List[dict]:
     return rles
 
 
-def box_filter(bboxes: torch.Tensor,
-               scores: torch.Tensor,
-               delta: float = 0.2,
-               min_size: float = 0.) -> Tuple[torch.Tensor, Counter]:
+def box_filter(
+    bboxes: torch.Tensor,
+    scores: torch.Tensor,
+    delta: float = LabelingSettings.delta,
+    min_size: float = LabelingSettings.min_size
+) -> Tuple[torch.Tensor, Counter]:
     """CaSP's rules that need no mask, on the predictions' device.
 
     Args:
@@ -194,9 +197,9 @@ def select_instances(
     bboxes: ArrayLike,
     scores: ArrayLike,
     masks: Optional[ArrayLike] = None,
-    delta: float = 0.2,
-    max_per_image: int = 100,
-    min_size: float = 0.,
+    delta: float = LabelingSettings.delta,
+    max_per_image: int = LabelingSettings.max_per_image,
+    min_size: float = LabelingSettings.min_size,
     category_id: int = 1,
     labels: Optional[ArrayLike] = None,
     category_ids: Optional[Sequence[int]] = None

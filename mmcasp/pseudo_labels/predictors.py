@@ -7,9 +7,10 @@ Both expose ``prepare(entry, img)`` (run in DataLoader workers) and
 """
 import contextlib
 import copy
+import inspect
 import time
 from collections import Counter
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -23,7 +24,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 
-from .cam import cam_to_boxes, nms_numpy, scale_boxes
+from .cam import cam_to_boxes, nms_keep, scale_boxes
 from .coco_io import xyxy_to_xywh
 from .labeling_settings import LabelingSettings
 from .objectness import objectness_rule
@@ -31,7 +32,10 @@ from .postprocess import (box_filter, condinst_mask_logits,
                           merge_flip_predictions, paste_condinst_masks,
                           select_instances)
 
-__all__ = ['inference_pipeline', 'DetectorPredictor', 'CamPredictor']
+__all__ = [
+    'inference_pipeline', 'DetectorPredictor', 'CamPredictor', 'CAM_INPUTS',
+    'cam_rules'
+]
 
 
 def inference_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
@@ -469,7 +473,7 @@ class CamPredictor:
                 boxes, scores = np.zeros((0, 4)), np.zeros(0)
             labels = np.array(labels, dtype=np.int64)
             if self.class_agnostic and len(scores):
-                keep = nms_numpy(boxes, scores, self.nms_iou)
+                keep = nms_keep(boxes, scores, self.nms_iou)
                 dropped['class_agnostic_nms'] += len(scores) - len(keep)
                 boxes, scores, labels = boxes[keep], scores[keep], labels[keep]
             inst = []
@@ -488,3 +492,23 @@ class CamPredictor:
                         bbox=xyxy_to_xywh(b), score=float(s), category_id=cat))
             out.append((inst, dropped))
         return out
+
+
+#: :class:`CamPredictor` arguments that say what to label with, not how:
+#: the caller decides them (the classifier, the images' labels and the
+#: output's categories). Every other argument is a CAM rule.
+CAM_INPUTS = ('classifier', 'image_labels', 'class_agnostic', 'category_ids')
+
+
+def cam_rules() -> Dict[str, Any]:
+    """The CAM rules (``top_k``, ``scales``, ``flip``, ``relu``,
+    ``thresholds``, ``min_ratio``, ``nms_iou``, ``min_score``, ``fp16``,
+    ``batch_invariant``) and their defaults: :class:`CamPredictor`'s
+    signature, where they are stated once (the pipeline's ``cam``
+    labeler, the CAM hook and ``tools/cam_pseudo_label.py`` read them
+    here)."""
+    params = inspect.signature(CamPredictor.__init__).parameters
+    return {
+        k: p.default
+        for k, p in params.items() if k != 'self' and k not in CAM_INPUTS
+    }

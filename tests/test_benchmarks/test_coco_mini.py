@@ -110,8 +110,8 @@ def test_every_method_is_a_valid_pipeline_up_to_the_data(methods, tmp_path):
         bench.method_casp('predet-labels', bench.PROFILES['cpu'],
                           str(tmp_path), str(tmp_path), 1)
     # round 1 of casp-r2 is casp's: the same settings, so shared stages
-    from mmcasp.pipeline import stage_settings
-    r1, r2 = stage_settings(methods['casp']), stage_settings(
+    from mmcasp.pipeline import stage_dependencies
+    r1, r2 = stage_dependencies(methods['casp']), stage_dependencies(
         methods['casp-r2'])
     for stage in bench.SHARED_STAGES['casp-r2'][1]:
         assert r1[stage] == r2[stage], stage

@@ -1,7 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """The CaSP pipeline end to end on tiny toy data (1 epoch per stage)."""
 import copy
-import json
 import os
 import os.path as osp
 import subprocess
@@ -10,6 +9,8 @@ import sys
 import pytest
 
 from mmcasp.pipeline import CaspPipeline, PipelineError, results_rows
+from mmcasp.pseudo_labels import load_pseudo_labels
+from tests._fixed_labelers import fixed_condinst_options
 from tests._helpers import REPO_ROOT, subprocess_env
 
 TOY_CFG = 'configs/condinst/condinst-ca_r18w16_fpn_toy-12e_toy-objects.py'
@@ -39,11 +40,15 @@ def _casp(toy_root):
             val=dict(
                 ann=osp.join(ann, 'instances_val.json'),
                 img=osp.join(img, 'val'))),
-        # 1 epoch: let the untrained labeler's low scores through
+        # trained for 1 epoch, with its box head's outputs fixed by
+        # construction (see tests/_fixed_labelers.py): every unlabeled image
+        # gets max_per_image labels (score 0.98 > delta, full masks) on any
+        # machine. score_thr 0: its pre-filter keeps all that delta would
         labeler=dict(
             config=TOY_CFG,
             epochs=1,
-            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0})),
+            cfg_options=dict(FAST, **{'model.test_cfg.score_thr': 0.0},
+                             **fixed_condinst_options())),
         pseudo=dict(delta=0.05, max_per_image=3, num_workers=0),
         warmup=dict(config=TOY_CFG, epochs=1, cfg_options=FAST),
         finetune=dict(
@@ -70,8 +75,10 @@ def test_pipeline_runs_skips_and_resumes(toy_root, tmp_path):
         assert 'coco/bbox_mAP' in out[stage]['metrics']
         assert 'agnostic/segm_mAP' in out[stage]['metrics']
     assert 'agnostic/bbox_mAP' in out['labeler']['metrics']
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     assert pseudo['annotations'] and pseudo['info']['delta'] == 0.05
+    # the labeler's fixed outputs label every image
+    assert out['pseudo']['stats']['images_kept'] == 8
     # a labeler that scored 0 box AP on val is warned about, not trusted
     empty = out['labeler']['metrics']['agnostic/bbox_mAP'] == 0
     assert bool(out['pseudo']['warnings']) == empty

@@ -2,12 +2,12 @@
 """DAP as a pipeline option (CAM labeler -> box-only warmup -> finetune),
 TensorBoard logging and the report's optional columns."""
 import glob
-import json
 import os.path as osp
 
 import pytest
 
 from mmcasp.pipeline import CaspPipeline, PipelineError, results_rows
+from mmcasp.pseudo_labels import load_pseudo_labels
 from tests.test_pipeline.test_casp import FAST, TOY_CFG, _casp
 
 FCOS_CFG = 'configs/fcos/fcos-ca_r18w16_fpn_toy-12e_toy-objects.py'
@@ -29,7 +29,7 @@ def test_dap_pipeline_with_tensorboard(toy_root, tmp_path):
         _dap(toy_root), work, name='t_dap', vis_backends=vis).run()
     assert out['labeler']['kind'] == 'cam'
     assert not osp.exists(osp.join(work, 'labeler', 'epoch_1.pth'))
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     assert pseudo['info']['labeler'] == 'cam'
     assert [c['name'] for c in pseudo['categories']] == ['object']
     assert pseudo['annotations']

@@ -8,78 +8,66 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 
-import numpy as np
 import pytest
-from pycocotools import mask as mask_util
-from scipy.optimize import linear_sum_assignment
 
 from mmcasp.pipeline import CaspPipeline
+from mmcasp.pseudo_labels import load_pseudo_labels
 from tests._helpers import REPO_ROOT, free_port, subprocess_env
+from tests._stop_points import IMPORTS, importable_env, stop_env, wait_for_stop
 from tests.test_pipeline.test_casp import _casp
 
 CASP = osp.join(REPO_ROOT, 'tools', 'casp.py')
 
 
-def _run(cmd, **env):
+def _run(cmd, env=None, **extra):
     proc = subprocess.run(
         cmd,
         capture_output=True,
         text=True,
-        env=subprocess_env(**env),
+        env=env or subprocess_env(**extra),
         cwd=REPO_ROOT,
         timeout=900)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc
 
 
-def _write_config(path, casp) -> str:
-    path.write_text(f'data_root = None\ncasp = {casp!r}\n')
+def _write_config(path, casp, custom_imports=None) -> str:
+    text = f'data_root = None\ncasp = {casp!r}\n'
+    if custom_imports:
+        text = f'custom_imports = {custom_imports!r}\n' + text
+    path.write_text(text)
     return str(path)
 
 
 def _annotations(path):
     by_image = defaultdict(list)
-    for a in json.load(open(path))['annotations']:
+    for a in load_pseudo_labels(path)['annotations']:
         by_image[a['image_id']].append(a)
     return by_image
 
 
-# The pseudo-label file writes boxes with 2 decimals and scores with 5
-# (mmcasp.pseudo_labels.coco_io). Processes under torch.distributed run
-# single-threaded (mmengine sets OMP/MKL threads to 1), one process runs on
-# all cores, so float sums differ in their last bits (~1e-7 relative). A
-# value that close to a rounding boundary is written one quantum apart;
-# more than one quantum would be a real difference.
-BOX_QUANTUM, SCORE_QUANTUM = 0.01, 0.00001
-
-
-def _gap(x, y):
-    return max(
-        abs(u - v)
-        for u, v in zip(x['bbox'] + [x['score']], y['bbox'] + [y['score']]))
-
-
 def _same_labels(a, b):
-    """The same labels per image: paired one to one (by box and score, so
-    that near-equal scores cannot swap an order), boxes and scores equal up
-    to one quantum of the written precision (see above); masks equal up to
-    a few pixels, as a mask logit on the 0.5 threshold may flip."""
+    """The same labels per image, exactly: boxes, scores and masks.
+
+    The rule for any number of processes and threads. Labeling runs its
+    convolutions without oneDNN and NNPACK (``pseudo.batch_invariant``),
+    whose results change with the batch and the thread count; a batch
+    only holds images of one padded shape, and a lone image runs as a
+    pair with its copy (one image's forward takes another path with
+    several threads), so each image gets the same forward however the work
+    is split. Measured with image-dependent predictions: identical files
+    for OMP_NUM_THREADS unset, 1 and 2, with 1 or 2 processes, batch 1, 2
+    or 4 (tests/test_pseudo_labels/test_tools.py checks one such pair, 1
+    thread against 2 processes of 2, on every run). Training is another
+    matter: 2 processes all-reduce gradients in another summation order
+    than 1 process, so weights trained under other process counts agree
+    only up to a tolerance; no test compares such weights (the slurm test
+    compares runs of the same 2 tasks, bit for bit)."""
     assert sorted(a) == sorted(b)
     for img_id in a:
-        xs, ys = a[img_id], b[img_id]
-        assert len(xs) == len(ys), img_id
-        cost = np.array([[_gap(x, y) for y in ys] for x in xs])
-        for i, j in zip(*linear_sum_assignment(cost)):
-            x, y = xs[i], ys[j]
-            assert abs(x['score'] - y['score']) <= SCORE_QUANTUM * 1.001, \
-                (x, y)
-            diff = max(abs(u - v) for u, v in zip(x['bbox'], y['bbox']))
-            assert diff <= BOX_QUANTUM * 1.001, (x, y)
-            iou = mask_util.iou([x['segmentation']], [y['segmentation']], [0])
-            assert iou[0][0] > 0.95, (x, y)
+        assert a[img_id] == b[img_id], img_id
 
 
 @pytest.mark.slow
@@ -108,6 +96,8 @@ def test_stages_under_two_processes(toy_root, tmp_path):
     dist_pseudo = json.load(open(work / 'pseudo' / 'done.json'))
     assert dist_pseudo['stats']['images_in'] == 8
     # pseudo labels of the same labeler in one process are the same labels
+    # (the labeler's outputs are fixed, see _casp: this checks the shards
+    # and their merge; test_tools.py compares image-dependent labels)
     single = CaspPipeline(
         _casp(toy_root),
         str(tmp_path / 'single'),
@@ -122,40 +112,50 @@ def test_stages_under_two_processes(toy_root, tmp_path):
         dist_pseudo['stats']['labels']
 
 
+STOP_EPOCH = 2
+
+
 @pytest.mark.slow
 def test_killed_stage_resumes_and_finished_stages_are_skipped(
         toy_root, tmp_path):
+    """tools/casp.py killed (SIGKILL, as a pre-empted job dies) in the
+    middle of the labeler's training, right after the checkpoint of epoch
+    2: a test-only hook (tests/_stop_points.py) stops the run there, so the
+    kill lands between that checkpoint and the end of the stage on any
+    machine. Run again, the stage resumes from that checkpoint; a third
+    run skips it."""
     casp = _casp(toy_root)
     casp['labeler']['epochs'] = 8
-    cfg = _write_config(tmp_path / 'pipe.py', casp)
+    # inert in the runs without the stop file: the settings stay the same
+    casp['labeler']['cfg_options']['custom_hooks'] = [
+        dict(type='StopAfterCheckpointHook', epoch=STOP_EPOCH)
+    ]
+    cfg = _write_config(tmp_path / 'pipe.py', casp, IMPORTS)
     work = tmp_path / 'kill'
     cmd = [
         sys.executable, CASP, cfg, '--work-dir',
         str(work), '--data-root', toy_root, '--stages', 'labeler'
     ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=subprocess_env(),
-        cwd=REPO_ROOT,
-        start_new_session=True)
+    stop, log = str(tmp_path / 'stopped'), str(tmp_path / 'killed.log')
+    with open(log, 'w') as out:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=stop_env(stop),
+            cwd=REPO_ROOT,
+            start_new_session=True)
+    try:
+        wait_for_stop(stop, lambda: proc.poll() is None, 600, log)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # as a pre-empted job dies
+        proc.wait()
     # mmengine names the last complete checkpoint in last_checkpoint
     last = work / 'labeler' / 'last_checkpoint'
-
-    def saved_epoch():
-        text = last.read_text().strip() if last.exists() else ''
-        m = re.search(r'epoch_(\d+)\.pth$', text)
-        return int(m.group(1)) if m else 0
-
-    deadline = time.time() + 300
-    while saved_epoch() < 2 and proc.poll() is None and \
-            time.time() < deadline:
-        time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)  # as a pre-empted job dies
-    proc.wait()
-    killed_at = saved_epoch()
-    assert killed_at >= 2, 'the labeler never wrote a checkpoint'
+    m = re.search(r'epoch_(\d+)\.pth$', last.read_text().strip())
+    killed_at = int(m.group(1))
+    assert killed_at == STOP_EPOCH
     assert not (work / 'labeler' / 'done.json').exists(), \
         'killed too late: the stage had finished'
 
@@ -164,7 +164,7 @@ def test_killed_stage_resumes_and_finished_stages_are_skipped(
             cmd,
             capture_output=True,
             text=True,
-            env=subprocess_env(),
+            env=importable_env(),
             cwd=REPO_ROOT,
             timeout=300)
 
@@ -179,7 +179,7 @@ def test_killed_stage_resumes_and_finished_stages_are_skipped(
     resumed = [
         int(m) for t in logs for m in re.findall(r'resumed epoch: (\d+)', t)
     ]
-    assert resumed and resumed[0] >= killed_at, \
+    assert resumed and resumed[0] == killed_at, \
         'the re-run did not resume the last checkpoint'
     assert 'Epoch(train) [1]' not in again.stdout + again.stderr
 

@@ -9,6 +9,7 @@ import pytest
 from mmengine.config import Config
 
 from mmcasp.pipeline import CaspPipeline, PipelineError, results_rows
+from mmcasp.pseudo_labels import load_pseudo_labels
 from tests.test_pipeline.test_casp import FAST, _casp
 
 ENTITIES = 'configs/condinst/condinst-ca_r18w16_fpn_toy-12e_toy-entities.py'
@@ -48,7 +49,7 @@ def test_entities_end_to_end(toy_root, tmp_path):
     labeler_cfg = Config.fromfile(out['labeler']['config'])
     assert labeler_cfg.train_dataloader.dataset.ann_file == osp.join(
         ann, 'entities_labeled.json')
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     assert pseudo['categories'] == [
         dict(id=1, name='entity', supercategory='entity')
     ]

@@ -7,8 +7,9 @@ import os.path as osp
 
 import pytest
 
-from mmcasp.pipeline import CaspPipeline, PipelineError
-from tests.test_pipeline.test_casp import FAST, TOY_CFG, _casp
+from mmcasp.pipeline import CaspPipeline, PipelineContext, PipelineError
+from mmcasp.pseudo_labels import load_pseudo_labels
+from tests.test_pipeline.test_casp import FAST, _casp
 
 SPECIFIC = 'configs/condinst/condinst_r18w16_fpn_toy-12e_toy.py'
 PREDET = 'configs/predet/predet_r18w16_fpn_toy-6e_toy.py'
@@ -23,7 +24,9 @@ PREDET_FAST = {
 @pytest.mark.slow
 def test_class_specific_pseudo_labels(toy_root, tmp_path):
     casp = _casp(toy_root)
-    casp['labeler']['config'] = SPECIFIC
+    # the finetune's settings: the labeler is the baseline's model
+    casp['labeler'] = dict(
+        config=SPECIFIC, epochs=1, cfg_options=casp['finetune']['cfg_options'])
     casp['warmup'] = dict(
         config=SPECIFIC,
         epochs=1,
@@ -32,7 +35,7 @@ def test_class_specific_pseudo_labels(toy_root, tmp_path):
     out = CaspPipeline(
         casp, str(tmp_path / 'cs'),
         name='t_cs').run(['labeler', 'pseudo', 'warmup'])
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     labeled = json.load(
         open(osp.join(toy_root, 'annotations', 'instances_labeled.json')))
     assert pseudo['categories'] == [
@@ -60,7 +63,7 @@ def test_class_specific_pseudo_labels(toy_root, tmp_path):
 
 
 def _fake_train(calls, tmp_path):
-    """A stand-in for :meth:`CaspPipeline.train`: records the stage and
+    """A stand-in for :meth:`PipelineContext.train`: records the stage and
     returns a record with a checkpoint file, training nothing."""
 
     def train(self, stage, cfg):
@@ -81,7 +84,7 @@ def _fake_train(calls, tmp_path):
 def test_a_labeler_with_the_baselines_settings_is_trained_once(
         toy_root, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(CaspPipeline, 'train', _fake_train(calls, tmp_path))
+    monkeypatch.setattr(PipelineContext, 'train', _fake_train(calls, tmp_path))
     casp = _casp(toy_root)
     casp['pseudo']['class_specific'] = True
     casp['labeler'] = {
@@ -142,4 +145,3 @@ def test_variant_misconfigurations_stop_early(toy_root, tmp_path):
     casp['pseudo']['class_specific'] = True
     with pytest.raises(PipelineError, match='class_specific'):
         CaspPipeline(casp, str(tmp_path / 'c')).run()
-    assert TOY_CFG and FAST

@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 from mmcasp.pipeline import CaspPipeline, PipelineError
 from mmcasp.pipeline.stage_configs import with_data
+from mmcasp.pseudo_labels import load_pseudo_labels
 from tests.test_pipeline.test_casp import FAST, _casp
 
 CLASSIFIER = 'configs/classifier/image-cls_r18w16_gap_toy-30e_toy-labels.py'
@@ -84,26 +85,26 @@ def test_backbone_from_the_classifier_for_warmup_and_baseline(
     pipe = CaspPipeline(_dap(toy_root), str(tmp_path / 'w'))
     # before the labeler stage the classifier does not exist yet
     with pytest.raises(PipelineError, match='run the labeler stage first'):
-        pipe.labeler.stage_overrides(pipe, None, 'warmup')
+        pipe.labeler.stage_overrides(pipe.ctx, None, 'warmup')
     ckpt = _classifier_checkpoint(tmp_path)
     rec = dict(classifier_checkpoint=ckpt)
     init = dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
     for stage in ('warmup', 'baseline'):
-        assert pipe.labeler.stage_overrides(pipe, rec, stage) == {
+        assert pipe.labeler.stage_overrides(pipe.ctx, rec, stage) == {
             'model.backbone.init_cfg': init
         }
     # the finetune starts from the warmed-up detector, later rounds too
     for stage in ('finetune', 'warmup_round2'):
-        assert pipe.labeler.stage_overrides(pipe, rec, stage) == {}
+        assert pipe.labeler.stage_overrides(pipe.ctx, rec, stage) == {}
     off = CaspPipeline(
         _dap(toy_root, init_backbone=False), str(tmp_path / 'w2'))
-    assert off.labeler.stage_overrides(off, rec, 'warmup') == {}
+    assert off.labeler.stage_overrides(off.ctx, rec, 'warmup') == {}
     # the ImageNet classifier (no checkpoint): nothing to load
     none = _casp(toy_root)
     none['labeler'] = dict(type='cam')
     none['warmup'] = dict(config=FRCNN_MS)
     pipe = CaspPipeline(none, str(tmp_path / 'w3'))
-    assert pipe.labeler.stage_overrides(pipe, None, 'warmup') == {}
+    assert pipe.labeler.stage_overrides(pipe.ctx, None, 'warmup') == {}
 
 
 def test_the_baseline_config_carries_the_backbone_init(toy_root, tmp_path):
@@ -115,9 +116,9 @@ def test_the_baseline_config_carries_the_backbone_init(toy_root, tmp_path):
             classifier_config=CLASSIFIER,
             classifier_checkpoint=ckpt,
             wall_s=0.0))
-    cfg = pipe.stage_config('baseline',
-                            pipe.settings.baseline or pipe.settings.finetune,
-                            pipe.split('labeled'), True)
+    cfg = pipe.ctx.stage_config(
+        'baseline', pipe.settings.baseline or pipe.settings.finetune,
+        pipe.ctx.split('labeled'), True)
     assert cfg.model.backbone.init_cfg.to_dict() == dict(
         type='Pretrained', checkpoint=ckpt, prefix='backbone.')
 
@@ -172,7 +173,7 @@ def test_dap_end_to_end(toy_root, tmp_path):
         name='t_dap').run(['labeler', 'pseudo', 'warmup', 'finetune'])
     ckpt = out['labeler']['classifier_checkpoint']
     assert osp.isfile(ckpt)
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     toy = json.load(
         open(osp.join(toy_root, 'annotations', 'instances_unlabeled.json')))
     # class-specific: the image-label file's categories ...
@@ -202,9 +203,9 @@ def test_dap_end_to_end(toy_root, tmp_path):
 
 
 def test_the_baseline_depends_on_the_classifier_it_starts_from(toy_root):
-    from mmcasp.pipeline import stage_settings
+    from mmcasp.pipeline import stage_dependencies
     dap = _dap(toy_root)
-    assert stage_settings(dap)['baseline']['labeler'] == dict(
+    assert stage_dependencies(dap)['baseline']['labeler'] == dict(
         type='cam', classifier_config=CLASSIFIER)
     # without a classifier of its own (ImageNet default) or without the
     # backbone init, the baseline is the labeler-free one (shared by all
@@ -213,7 +214,7 @@ def test_the_baseline_depends_on_the_classifier_it_starts_from(toy_root):
                     dict(dap['labeler'],
                          init_backbone=False), _casp(toy_root)['labeler']):
         casp = dict(dap, labeler=labeler)
-        assert 'labeler' not in stage_settings(casp)['baseline']
+        assert 'labeler' not in stage_dependencies(casp)['baseline']
 
 
 def _weak_labels(toy_root, tmp_path, rename=lambda name: name):
@@ -251,10 +252,10 @@ def test_image_labels_need_no_boxes_but_matching_file_names(
 
 
 def test_cam_rules_are_not_what_the_classifier_depends_on(toy_root):
-    from mmcasp.pipeline import stage_settings
+    from mmcasp.pipeline import stage_dependencies
     a = _dap(toy_root)
     b = _dap(toy_root, thresholds=[0.3])
-    sa, sb = stage_settings(a), stage_settings(b)
+    sa, sb = stage_dependencies(a), stage_dependencies(b)
     # tuning tau reuses the trained classifier and the CLS baseline ...
     assert sa['labeler'] == sb['labeler']
     assert sa['baseline'] == sb['baseline']
@@ -282,7 +283,8 @@ def test_the_classifier_backbone_must_fit_the_detector_s(toy_root, tmp_path):
         'configs/condinst/condinst-ca_effl0_fpn_toy-12e_toy-objects.py'
     pipe = CaspPipeline(casp, str(tmp_path / 'w'))
     with pytest.raises(PipelineError, match='does not fit the warmup'):
-        pipe.labeler.stage_overrides(pipe, dict(classifier_checkpoint=ckpt),
+        pipe.labeler.stage_overrides(pipe.ctx,
+                                     dict(classifier_checkpoint=ckpt),
                                      'warmup')
 
 

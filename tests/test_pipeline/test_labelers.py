@@ -15,9 +15,13 @@ import pytest
 from mmcasp.datasets import collect_images
 from mmcasp.pipeline import (CaspPipeline, PipelineError, prepare_casp,
                              results_rows)
+from mmcasp.pseudo_labels import load_pseudo_labels
 from mmcasp.registry import LABELERS
 from mmcasp.utils import load_config
-from tests._helpers import REPO_ROOT, subprocess_env, toy_cfg_options
+from tests._fixed_labelers import (CORNER_MODULE, fixed_condinst_options,
+                                   write_corner_labelers)
+from tests._helpers import (REPO_ROOT, pythonpath, subprocess_env,
+                            toy_cfg_options)
 from tests.test_pipeline.test_casp import FAST, _casp
 
 SPECIFIC = 'configs/condinst/condinst_r18w16_fpn_toy-12e_toy.py'
@@ -26,50 +30,6 @@ PREDET = 'configs/predet/predet_r18w16_fpn_toy-6e_toy.py'
 # a stock mmdet Mask R-CNN (mmdet's model config, toy sized); its
 # CaSPTransfer init is switched off with model.init_cfg=None
 MASK_RCNN = 'configs/transfer/mask-rcnn-casp_r18w16_fpn_toy-12e_toy.py'
-
-MY_LABELERS = '''\
-from mmcasp.pipeline import BaseLabeler
-from mmcasp.registry import LABELERS
-
-
-class CornerBoxes:
-    """One box per image, its top-left quarter."""
-
-    def __init__(self, score):
-        self.score = score
-
-    def prepare(self, entry, img):
-        return img.shape[:2]
-
-    def __call__(self, items):
-        out = []
-        for item in items:
-            h, w = item['inputs']
-            out.append([
-                dict(bbox=[0, 0, w / 2, h / 2], score=self.score,
-                     category_id=1)
-            ])
-        return out
-
-
-@LABELERS.register_module()
-class CornerBoxLabeler(BaseLabeler):
-    method = 'corners'
-    makes_masks = False
-    class_specific_ok = False
-
-    def __init__(self, score=0.5):
-        self.score = score
-
-    def describe(self, class_specific):
-        return 'labeler (corner boxes)'
-
-    def predictor(self, pipeline, record):
-        return CornerBoxes(self.score)
-
-    def info(self, pipeline, record):
-        return dict(labeler='corner boxes', score=self.score)
-'''
 
 
 def _abs(path):
@@ -92,7 +52,7 @@ def _pipe_config(tmp_path):
         warmup=dict(config=_abs(FCOS_CA), epochs=1),
         finetune=dict(config=_abs(SPECIFIC), epochs=1))
     path = tmp_path / 'pipe.py'
-    path.write_text("custom_imports = dict(imports=['my_labelers'], "
+    path.write_text(f'custom_imports = dict(imports=[{CORNER_MODULE!r}], '
                     'allow_failed_imports=False)\n'
                     f'casp = {casp!r}\n')
     return str(path)
@@ -100,12 +60,12 @@ def _pipe_config(tmp_path):
 
 @pytest.fixture
 def my_labelers(tmp_path, monkeypatch):
-    """``my_labelers.py`` in ``tmp_path`` (on sys.path); what it registers
-    is gone after the test."""
-    (tmp_path / 'my_labelers.py').write_text(MY_LABELERS)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    """``my_labelers.py`` (``CornerBoxLabeler``, see
+    tests/_fixed_labelers.py) in ``tmp_path`` (on sys.path); what it
+    registers is gone after the test."""
+    monkeypatch.syspath_prepend(write_corner_labelers(tmp_path))
     yield str(tmp_path)
-    sys.modules.pop('my_labelers', None)
+    sys.modules.pop(CORNER_MODULE, None)
     LABELERS._module_dict.pop('CornerBoxLabeler', None)
 
 
@@ -143,7 +103,7 @@ def test_a_labeler_registered_outside_mmcasp(my_labelers, toy_root, tmp_path):
             osp.join(toy_root, 'annotations', 'unlabeled.json'),
             osp.join(toy_root, 'images', 'unlabeled'))[0])
     assert n > 0
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     _check_corner_labels(pseudo, n)
     assert pseudo['info']['labeler'] == 'corner boxes'
     assert pseudo['info']['score'] == 0.9
@@ -157,21 +117,20 @@ def test_a_labeler_registered_outside_mmcasp(my_labelers, toy_root, tmp_path):
 
     # the same through the CLI, which imports my_labelers in its own process
     cli_work = str(tmp_path / 'cli')
-    path = os.pathsep.join(
-        p for p in (my_labelers, os.environ.get('PYTHONPATH')) if p)
-    proc = subprocess.run([
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'casp.py'), cfg_file, '--work-dir',
-        cli_work, '--data-root', toy_root, '--stages', 'labeler', 'pseudo'
-    ],
-                          capture_output=True,
-                          text=True,
-                          cwd=str(tmp_path),
-                          env=subprocess_env(PYTHONPATH=path),
-                          timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO_ROOT, 'tools', 'casp.py'), cfg_file, '--work-dir',
+            cli_work, '--data-root', toy_root, '--stages', 'labeler', 'pseudo'
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env=subprocess_env(PYTHONPATH=pythonpath(my_labelers)),
+        timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    cli_pseudo = json.load(
-        open(osp.join(cli_work, 'pseudo', 'pseudo_labels.json')))
+    cli_pseudo = load_pseudo_labels(
+        osp.join(cli_work, 'pseudo', 'pseudo_labels'))
     _check_corner_labels(cli_pseudo, n)
     assert cli_pseudo['annotations'] == pseudo['annotations']
     done = json.load(open(osp.join(cli_work, 'labeler', 'done.json')))
@@ -233,7 +192,7 @@ def test_any_mmdet_detector_as_the_labeler(toy_root, tmp_path):
     assert rec['metrics'] == {}  # nothing trained
     assert not osp.isfile(
         osp.join(str(tmp_path / 'ca'), 'labeler', 'epoch_1.pth'))
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     assert pseudo['categories'] == [
         dict(id=1, name='object', supercategory='object')
     ]
@@ -261,7 +220,7 @@ def test_any_mmdet_detector_as_the_labeler(toy_root, tmp_path):
         casp, str(tmp_path / 'cs'),
         name='t_ckpt_cs').run(['labeler', 'pseudo', 'warmup'])
     assert out['labeler']['kind'] == 'checkpoint'
-    pseudo = json.load(open(out['pseudo']['file']))
+    pseudo = load_pseudo_labels(out['pseudo']['file'])
     assert pseudo['categories'] == [
         dict(c, supercategory=c.get('supercategory', ''))
         for c in labeled['categories']
@@ -303,9 +262,12 @@ def _log_text(stage_dir):
 def test_two_self_training_rounds(toy_root, tmp_path):
     casp = _casp(toy_root)
     casp['rounds'] = 2
-    # round 2 is labeled by a 1-epoch warmup: let its low scores through
+    # round 2 is labeled by the 1-epoch warmup: its box head's outputs
+    # fixed by construction (as the labeler's, see _casp), so that round 2
+    # has labels on any machine
     casp['warmup']['cfg_options'] = dict(FAST,
-                                         **{'model.test_cfg.score_thr': 0.0})
+                                         **{'model.test_cfg.score_thr': 0.0},
+                                         **fixed_condinst_options())
     work = str(tmp_path / 'r2')
     out = CaspPipeline(casp, work, name='t_rounds').run()
     assert list(out) == [
@@ -319,8 +281,8 @@ def test_two_self_training_rounds(toy_root, tmp_path):
         work, 'warmup_round2', 'epoch_1.pth')
 
     # round 2 is labeled with round 1's warmed-up model
-    first = json.load(open(out['pseudo']['file']))
-    second = json.load(open(out['pseudo_round2']['file']))
+    first = load_pseudo_labels(out['pseudo']['file'])
+    second = load_pseudo_labels(out['pseudo_round2']['file'])
     assert first['info']['checkpoint'] == out['labeler']['checkpoint']
     assert second['info']['labeler'] == 'checkpoint'
     assert second['info']['checkpoint'] == out['warmup']['checkpoint']
@@ -362,7 +324,7 @@ def test_a_later_rounds_labeler_carries_the_warmups_metrics(
             config=casp['warmup']['config'],
             metrics=metrics),
         with_settings=False)
-    labeler, rec = pipe.round_labeler(2)
+    labeler, rec = pipe.ctx.round_labeler(2)
     assert labeler.checkpoint == str(ckpt)
     assert rec['metrics'] == metrics
 

@@ -8,6 +8,7 @@ import pytest
 from mmengine.config import Config
 
 from mmcasp.pipeline import PipelineError, apply_cfg_options, prepare_casp
+from mmcasp.utils import run_main
 from tests._helpers import REPO_ROOT
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'casp',
@@ -57,11 +58,13 @@ def test_casp_tool_stops_on_a_bad_option_before_any_work(tmp_path):
         import casp as casp_tool
     finally:
         sys.path.pop(0)
+    argv = [
+        DEMO, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options', 'lableer.epochs=1'
+    ]
+    # as `python tools/casp.py` runs it: run_main(main, PipelineError)
     with pytest.raises(SystemExit, match='error: --cfg-options lableer'):
-        casp_tool.main([
-            DEMO, '--work-dir',
-            str(tmp_path / 'w'), '--cfg-options', 'lableer.epochs=1'
-        ])
+        run_main(lambda: casp_tool.main(argv), PipelineError)
     assert not osp.exists(tmp_path / 'w')
     args = casp_tool.parse_args(
         ['--cfg-options', 'warmup.epochs=1', 'finetune.parts=[backbone]'])

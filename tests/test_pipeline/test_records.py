@@ -2,7 +2,7 @@
 """The record store of a pipeline run (no training)."""
 import pytest
 
-from mmcasp.pipeline import PipelineError, StageRecords, round_stage
+from mmcasp.pipeline import PipelineError, StageId, StageRecords
 from mmcasp.pipeline.records import changed_keys, flatten
 
 
@@ -34,5 +34,9 @@ def test_stage_dirs_and_round_names(tmp_path):
     recs = StageRecords(str(tmp_path), {'baseline': str(tmp_path / 'b')})
     assert recs.dir('baseline') == str(tmp_path / 'b')
     assert recs.dir('warmup') == str(tmp_path / 'warmup')
-    assert round_stage('pseudo', 1) == 'pseudo'
-    assert round_stage('warmup', 3) == 'warmup_round3'
+    assert StageId('pseudo', 1).name == 'pseudo'
+    assert StageId('warmup', 3).name == 'warmup_round3'
+    # names typed by a user or read from disk, back to stages
+    assert StageId.parse('warmup_round3') == StageId('warmup', 3)
+    assert StageId.parse('warmup') == StageId('warmup', 1)
+    assert StageId.parse('my_round') == StageId('my_round', 1)

@@ -6,7 +6,7 @@ import copy
 import pytest
 from mmdet.models.dense_heads import PAAHead
 
-from mmcasp.pipeline import CaspPipeline, PipelineError, stage_settings
+from mmcasp.pipeline import CaspPipeline, PipelineError, stage_dependencies
 from mmcasp.pseudo_labels import objectness_rule
 from tests.test_pipeline.test_casp import _casp
 
@@ -56,9 +56,10 @@ def test_schedules_that_cannot_be_rescaled_stop_before_training(
 def test_the_default_pretrain_on_does_not_change_digests(toy_root):
     casp = _casp(toy_root)
     explicit = dict(copy.deepcopy(casp), pretrain_on='objects')
-    assert stage_settings(explicit) == stage_settings(casp)
+    assert stage_dependencies(explicit) == stage_dependencies(casp)
     entities = dict(copy.deepcopy(casp), pretrain_on='entities')
-    assert stage_settings(entities)['warmup'] != stage_settings(casp)['warmup']
+    assert stage_dependencies(entities)['warmup'] != \
+        stage_dependencies(casp)['warmup']
 
 
 def test_old_labeler_records_are_described(toy_root, tmp_path):

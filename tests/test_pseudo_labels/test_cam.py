@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mmcasp.pseudo_labels import (CamPredictor, cam_to_boxes, component_boxes,
-                                  nms_numpy, normalize_cam, scale_boxes)
+                                  nms_keep, normalize_cam, scale_boxes)
 
 
 def test_uniform_rectangle_gives_exactly_that_rectangle():
@@ -70,12 +70,13 @@ def test_thresholds_and_nms():
     assert np.all(np.diff(scores) <= 0)
 
 
-def test_nms_numpy():
+def test_nms_keep():
+    # mmcv's nms: suppressed when IoU > threshold, highest score first
     boxes = np.array([[0, 0, 10, 10], [0, 0, 10, 9.5], [20, 20, 30, 30]],
                      np.float32)
     scores = np.array([0.5, 0.9, 0.7], np.float32)
-    assert nms_numpy(boxes, scores, 0.8).tolist() == [1, 2]
-    assert nms_numpy(boxes, scores, 0.99).tolist() == [1, 2, 0]
+    assert nms_keep(boxes, scores, 0.8).tolist() == [1, 2]
+    assert nms_keep(boxes, scores, 0.99).tolist() == [1, 2, 0]
 
 
 def test_flat_and_empty_maps():

@@ -1,7 +1,7 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Score a pseudo-label file against ground truth of the same images:
-class-agnostic (default) or class-specific COCO AP/AR and precision/recall
-at an IoU — the papers' pseudo-vs-ground-truth gap.
+"""Score a pseudo-label file (or label store) against ground truth of the
+same images: class-agnostic (default) or class-specific COCO AP/AR and
+precision/recall at an IoU — the papers' pseudo-vs-ground-truth gap.
 
 Example::
 
@@ -16,13 +16,15 @@ nothing); partial overlaps are noted.
 import argparse
 import json
 
-from mmcasp.pseudo_labels import check_comparable, evaluate_pseudo_labels
+from mmcasp.pseudo_labels import (check_comparable, evaluate_pseudo_labels,
+                                  load_pseudo_labels)
 from mmcasp.utils import check_coco_file, description, run_main
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=description(__doc__))
-    parser.add_argument('pseudo', help='pseudo-label COCO json')
+    parser.add_argument(
+        'pseudo', help='pseudo-label COCO json, or a label store folder')
     parser.add_argument('gt', help='ground-truth COCO json')
     parser.add_argument(
         '--class-specific',
@@ -35,7 +37,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    pseudo = check_coco_file(args.pseudo, what='pseudo-label file')
+    pseudo = load_pseudo_labels(args.pseudo)
     gt = check_coco_file(args.gt, what='ground-truth file')
     notes = check_comparable(pseudo, gt, args.pseudo, args.gt)
     res = evaluate_pseudo_labels(

@@ -1,6 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Draw pseudo labels (boxes, masks, scores) on their images, into a
-folder, with mmdet's visualizer.
+"""Draw pseudo labels (boxes, masks, scores) of a COCO file or a label
+store on their images, into a folder, with mmdet's visualizer.
 
 Example::
 
@@ -21,15 +21,16 @@ import sys
 import mmcv
 from mmengine.utils import ProgressBar
 
-from mmcasp.pseudo_labels import safe_relative_path
-from mmcasp.utils import check_coco_file, description, run_main
+from mmcasp.pseudo_labels import load_pseudo_labels, safe_relative_path
+from mmcasp.utils import description, run_main
 from mmcasp.visualization import (ScoreVisualizer, draw_pseudo_labels,
                                   label_caption, select_labels)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=description(__doc__))
-    parser.add_argument('pseudo', help='pseudo-label COCO json')
+    parser.add_argument(
+        'pseudo', help='pseudo-label COCO json, or a label store folder')
     parser.add_argument(
         '--image-root',
         help='folder the file names are relative to (default: the '
@@ -57,7 +58,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    coco = check_coco_file(args.pseudo, what='pseudo-label file')
+    coco = load_pseudo_labels(args.pseudo, max_images=args.num)
     root = args.image_root or coco.get('info', {}).get('image_root')
     if not root:
         sys.exit(f'error: {args.pseudo} records no info.image_root; give '

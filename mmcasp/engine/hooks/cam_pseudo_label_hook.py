@@ -1,6 +1,5 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """Pseudo-label with CAMs of the classifier being trained (DAP)."""
-import inspect
 from typing import Optional, Sequence
 
 from mmcasp.registry import HOOKS
@@ -33,23 +32,19 @@ class CamPseudoLabelHook(BasePseudoLabelHook):
                  image_root: Optional[str] = None,
                  epochs: Sequence[int] = (),
                  **kwargs) -> None:
-        from mmcasp.pseudo_labels import CamPredictor
-        params = inspect.signature(CamPredictor.__init__).parameters
+        from mmcasp.pseudo_labels import cam_rules
+
         # the hook labels with the predicted classes of the runner's model
-        rules = set(params) - {
-            'self', 'classifier', 'class_agnostic', 'image_labels',
-            'category_ids'
-        }
-        cam = {k: kwargs.pop(k) for k in list(kwargs) if k in rules}
+        self.kwargs = cam_rules()
+        cam = {k: kwargs.pop(k) for k in list(kwargs) if k in self.kwargs}
         super().__init__(
             images, image_root=image_root, epochs=epochs, **kwargs)
-        self.kwargs = {k: p.default for k, p in params.items() if k in rules}
         self.kwargs.update(cam, class_agnostic=class_agnostic)
         for k in ('scales', 'thresholds'):
             self.kwargs[k] = tuple(self.kwargs[k])
 
     def build_predictor(self, runner, model):
-        from mmcasp.apis import build_cam_predictor
+        from mmcasp.pseudo_labels import build_cam_predictor
         predictor = build_cam_predictor(classifier=model, **self.kwargs)
         categories = None
         if not self.kwargs['class_agnostic']:

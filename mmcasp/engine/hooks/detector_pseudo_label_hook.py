@@ -47,7 +47,7 @@ class DetectorPseudoLabelHook(BasePseudoLabelHook):
             fp16=fp16)
 
     def build_predictor(self, runner, model):
-        from mmcasp.apis import build_detector_predictor
+        from mmcasp.pseudo_labels import build_detector_predictor
         predictor = build_detector_predictor(
             runner.cfg, model=model, settings=self.settings)
         extra = dict(

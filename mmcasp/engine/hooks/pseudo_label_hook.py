@@ -8,8 +8,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
-from mmcasp.pseudo_labels import (collect_images, format_stats,
-                                  run_pseudo_labeling)
+from mmcasp.pseudo_labels import (LabelingSettings, collect_images,
+                                  format_stats, label_images)
 
 __all__ = ['BasePseudoLabelHook']
 
@@ -43,8 +43,8 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
                  image_root: Optional[str] = None,
                  epochs: Sequence[int] = (),
                  after_train: bool = True,
-                 batch_size: int = 8,
-                 num_workers: int = 2) -> None:
+                 batch_size: int = LabelingSettings.batch_size,
+                 num_workers: int = LabelingSettings.num_workers) -> None:
         self.entries, self.refused, self.root = collect_images(
             images, image_root)
         self.images = images
@@ -61,14 +61,10 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
         """Return ``(predictor, categories or None, extra info dict)``."""
 
     def info(self, runner, epoch: int) -> dict:
-        """What the output file's ``info`` records; ``epoch``: the
-        training epochs done when the labels were made."""
-        return dict(
-            image_source=osp.abspath(self.images),
-            image_root=osp.abspath(self.root),
-            work_dir=runner.work_dir,
-            epoch=epoch,
-            refused_names=dict(self.refused))
+        """What the output file's ``info`` records (besides the image
+        source, see :func:`~mmcasp.pseudo_labels.label_images`); ``epoch``:
+        the training epochs done when the labels were made."""
+        return dict(work_dir=runner.work_dir, epoch=epoch)
 
     def _label(self, runner, tag: str, epoch: int) -> None:
         model = runner.model.module if is_model_wrapper(
@@ -80,16 +76,17 @@ class BasePseudoLabelHook(Hook, metaclass=ABCMeta):
         predictor, categories, extra = self.build_predictor(runner, model)
         info = self.info(runner, epoch)
         info.update(extra)
-        stats = run_pseudo_labeling(
-            self.entries,
+        stats = label_images(
             predictor,
+            self.entries,
             out,
-            prepare=predictor.prepare,
-            batch_size=self.batch_size,
-            num_workers=self.num_workers,
-            categories=categories,
+            self.root,
+            source=self.images,
+            refused=self.refused,
             info=info,
-            refused=self.refused)
+            categories=categories,
+            batch_size=self.batch_size,
+            num_workers=self.num_workers)
         if stats is not None:
             print_log(
                 f'pseudo labels written to {out}\n' + format_stats(stats),

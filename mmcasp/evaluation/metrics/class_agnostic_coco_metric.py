@@ -1,5 +1,6 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
-"""Class-agnostic COCO AP (AP^det-a, AP^seg-a, AP^e)."""
+"""Class-agnostic COCO AP (AP^det-a, AP^seg-a; AP^e and its box
+counterpart on entity data)."""
 import copy
 import logging
 from typing import Dict, Optional, Sequence
@@ -23,7 +24,9 @@ class ClassAgnosticCocoMetric(CocoMetric):
     """COCO AP with ground truth and predictions collapsed to one category.
 
     This is CaSP's AP^det-a (``metric='bbox'``) and AP^seg-a
-    (``metric='segm'``); with ``class_name='entity'`` on entity data, AP^e.
+    (``metric='segm'``); with ``class_name='entity'`` on entity data, AP^e
+    (CaSP Table 11: entity *segmentation* AP, ``segm``) and its box
+    counterpart (``bbox``).
     It differs from :class:`mmdet.evaluation.CocoMetric` only in what is
     compared: the ground truth (from ``ann_file`` or from the data samples)
     and every prediction get the same category, so a correct box with the

@@ -3,7 +3,7 @@
 import os.path as osp
 from typing import List, Optional
 
-from mmcasp.pseudo_labels import CamPredictor
+from mmcasp.pseudo_labels import cam_rules
 from mmcasp.registry import LABELERS
 from ..errors import PipelineError
 from ..settings import StageSettings, signature_settings
@@ -11,9 +11,6 @@ from ..stage_configs import resolve_config
 from .base import BaseLabeler
 
 __all__ = ['CamLabeler', 'backbone_mismatch']
-
-#: CamPredictor arguments the pipeline decides, not the user
-_FIXED = ('classifier', 'image_labels', 'class_agnostic', 'category_ids')
 
 
 def backbone_mismatch(checkpoint: str, cfg) -> List[str]:
@@ -92,8 +89,7 @@ class CamLabeler(BaseLabeler):
     method = 'DAP'
     makes_masks = False
     entities_ok = False
-    extra_settings = tuple(
-        k for k in signature_settings(CamPredictor) if k not in _FIXED)
+    extra_settings = tuple(cam_rules())
 
     def __init__(self,
                  classifier_config: Optional[str] = None,
@@ -112,33 +108,33 @@ class CamLabeler(BaseLabeler):
     def describe(self, class_specific: bool) -> str:
         return 'labeler (CAM, DAP)'
 
-    def trains_classifier(self, pipeline) -> bool:
+    def trains_classifier(self, ctx) -> bool:
         """Whether the labeler stage trains the classifier (Step 1)."""
         if not self.classifier_config or self.classifier_checkpoint:
             return False
-        cfg = pipeline.load_stage_config(self.classifier_config)
+        cfg = ctx.load_stage_config(self.classifier_config)
         return cfg.get('train_dataloader') is not None
 
-    def validate(self, pipeline) -> List[str]:
+    def validate(self, ctx) -> List[str]:
         problems = []
         ckpt = self.classifier_checkpoint
         if ckpt and not osp.isfile(ckpt):
             problems.append(f'labeler.classifier_checkpoint: {ckpt} does '
                             'not exist')
         if self.classifier_config:  # a path, or mmcasp::classifier/...
-            problems += pipeline.config_problems('labeler.classifier_config',
-                                                 self.classifier_config)
+            problems += ctx.config_problems('labeler.classifier_config',
+                                            self.classifier_config)
         if problems:
             return problems
-        labels = pipeline.settings.data.unlabeled.image_labels
-        if pipeline.settings.pseudo.class_specific and not labels:
+        labels = ctx.settings.data.unlabeled.image_labels
+        if ctx.pseudo.class_specific and not labels:
             problems.append(
                 'pseudo.class_specific: class-specific CAM boxes need '
                 'data.unlabeled.image_labels (a COCO file whose categories, '
                 "sorted by id, name the classifier's classes)")
-        if pipeline.settings.pseudo.class_specific and labels:
-            problems += self._class_problems(pipeline)
-        if self.trains_classifier(pipeline) and not labels:
+        if ctx.pseudo.class_specific and labels:
+            problems += self._class_problems(ctx)
+        if self.trains_classifier(ctx) and not labels:
             problems.append(
                 f'labeler.classifier_config: {self.classifier_config} is '
                 'trained by the labeler stage (no classifier_checkpoint), '
@@ -146,16 +142,16 @@ class CamLabeler(BaseLabeler):
                 'data.unlabeled.image_labels')
         return problems
 
-    def _class_problems(self, pipeline) -> List[str]:
+    def _class_problems(self, ctx) -> List[str]:
         """Class-specific boxes carry the image-label file's categories:
         the warmup must train on those classes (mmdet's CocoDataset drops
         annotations of other categories without a word)."""
         from mmcasp.utils import InputFileError
         from ..stage_configs import train_classes
-        warmup = pipeline.settings.warmup.config
+        warmup = ctx.settings.warmup.config
         try:
-            cats, _ = pipeline.image_labels()
-            classes = train_classes(pipeline.load_stage_config(warmup))
+            cats, _ = ctx.image_labels()
+            classes = train_classes(ctx.load_stage_config(warmup))
         except (InputFileError, PipelineError):
             return []  # reported by the checks of those files
         names = tuple(c['name'] for c in cats)
@@ -168,8 +164,8 @@ class CamLabeler(BaseLabeler):
             ]
         return []
 
-    def run(self, pipeline) -> dict:
-        if not self.trains_classifier(pipeline):
+    def run(self, ctx) -> dict:
+        if not self.trains_classifier(ctx):
             config = self.classifier_config
             return dict(
                 classifier_config=config and resolve_config(config),
@@ -177,12 +173,12 @@ class CamLabeler(BaseLabeler):
                 wall_s=0.0)
         stage = StageSettings(self.classifier_config, self.classifier_epochs,
                               self.classifier_cfg_options)
-        cfg = pipeline.stage_config(
+        cfg = ctx.stage_config(
             'labeler',
             stage,
-            train=pipeline.split('unlabeled'),
+            train=ctx.split('unlabeled'),
             class_specific=False)
-        rec = pipeline.train('labeler', cfg)
+        rec = ctx.train('labeler', cfg)
         return dict(
             rec,
             classifier_config=rec['config'],
@@ -214,23 +210,21 @@ class CamLabeler(BaseLabeler):
         """The CAM rules with their defaults filled in (from the
         signatures): runs made before a default changed (``relu`` after
         0.1.0) are not reused as if made with the new one."""
-        defaults = {
-            k: p.default
-            for k, p in {
-                **signature_settings(CamPredictor),
-                **signature_settings(cls)
-            }.items() if k not in _FIXED and p.default is not p.empty
-        }
+        defaults = dict(
+            cam_rules(), **{
+                k: p.default
+                for k, p in signature_settings(cls).items()
+                if p.default is not p.empty
+            })
         return dict(defaults, **settings)
 
-    def stage_overrides(self, pipeline, record: Optional[dict],
-                        stage: str) -> dict:
+    def stage_overrides(self, ctx, record: Optional[dict], stage: str) -> dict:
         """Step 3: the warmup's and the baseline's backbone from the
         classifier's checkpoint (its ``backbone.*`` weights)."""
         if not self.init_backbone or stage not in ('warmup', 'baseline'):
             return {}
         if record is None:
-            if self.classifier_checkpoint or self.trains_classifier(pipeline):
+            if self.classifier_checkpoint or self.trains_classifier(ctx):
                 raise PipelineError(
                     f'the {stage} starts from the classifier\'s backbone '
                     '(DAP Step 3; labeler.init_backbone): run the labeler '
@@ -239,11 +233,11 @@ class CamLabeler(BaseLabeler):
         ckpt = record.get('classifier_checkpoint')
         if not ckpt:
             return {}
-        settings = pipeline.settings
+        settings = ctx.settings
         target = settings.warmup if stage == 'warmup' else (
             settings.baseline or settings.finetune)
         problems = backbone_mismatch(ckpt,
-                                     pipeline.load_stage_config(target.config))
+                                     ctx.load_stage_config(target.config))
         if problems:
             raise PipelineError(
                 f'labeler.init_backbone: the classifier\'s backbone '
@@ -255,18 +249,18 @@ class CamLabeler(BaseLabeler):
             dict(type='Pretrained', checkpoint=ckpt, prefix='backbone.')
         }
 
-    def predictor(self, pipeline, record: dict):
-        return self.split_predictor(pipeline, record, 'unlabeled')
+    def predictor(self, ctx, record: dict):
+        return self.split_predictor(ctx, record, 'unlabeled')
 
-    def split_predictor(self, pipeline, record: dict, split: str):
+    def split_predictor(self, ctx, record: dict, split: str):
         """The image labels are the unlabeled split's: another split (e.g.
         val, scored against its ground truth) gets the ``top_k`` predicted
         classes, even where a file name is the same."""
-        from mmcasp.apis import build_cam_predictor
-        cats, labels = pipeline.image_labels()
+        from mmcasp.pseudo_labels import build_cam_predictor
+        cats, labels = ctx.image_labels()
         if split != 'unlabeled':
             labels = None
-        class_specific = pipeline.settings.pseudo.class_specific
+        class_specific = ctx.pseudo.class_specific
         predictor = build_cam_predictor(
             record.get('classifier_config'),
             record.get('classifier_checkpoint'),
@@ -284,10 +278,10 @@ class CamLabeler(BaseLabeler):
                     "classifier's classes")
         return predictor
 
-    def categories(self, pipeline, predictor):
-        if not pipeline.settings.pseudo.class_specific:
-            return [pipeline.agnostic_category()]
-        cats, _ = pipeline.image_labels()
+    def categories(self, ctx, predictor):
+        if not ctx.pseudo.class_specific:
+            return [ctx.agnostic_category()]
+        cats, _ = ctx.image_labels()
         return [
             dict(
                 id=c['id'],
@@ -295,11 +289,11 @@ class CamLabeler(BaseLabeler):
                 supercategory=c.get('supercategory', '')) for c in cats
         ]
 
-    def info(self, pipeline, record: dict) -> dict:
+    def info(self, ctx, record: dict) -> dict:
         return dict(
             labeler='cam',
             classifier=record.get('classifier_config')
             or 'EfficientNet-Lite0 ImageNet',
             checkpoint=record.get('classifier_checkpoint'),
-            image_labels=pipeline.settings.data.unlabeled.image_labels,
-            class_specific=pipeline.settings.pseudo.class_specific)
+            image_labels=ctx.settings.data.unlabeled.image_labels,
+            class_specific=ctx.pseudo.class_specific)

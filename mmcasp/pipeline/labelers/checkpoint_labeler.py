@@ -2,7 +2,7 @@
 """Any trained mmdet detector as the labeler (the papers' labeler-strength
 ablation, and each self-training round's labeler)."""
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 from mmcasp.registry import LABELERS
 from ..stage_configs import resolve_config
@@ -33,23 +33,28 @@ class CheckpointLabeler(DetectorLabeler):
         super().__init__(config)
         self.checkpoint = checkpoint
 
+    @classmethod
+    def trained_model(cls, settings: dict) -> Optional[dict]:
+        """None: it trains nothing."""
+        return None
+
     def describe(self, class_specific: bool) -> str:
         return 'labeler (given detector, ' + (
             'class-specific)' if class_specific else 'class-agnostic)')
 
-    def validate(self, pipeline) -> List[str]:
-        problems = super().validate(pipeline)
+    def validate(self, ctx) -> List[str]:
+        problems = super().validate(ctx)
         if not osp.isfile(self.checkpoint):
             problems.append(
                 f'labeler.checkpoint: {self.checkpoint} does not exist')
         return problems
 
-    def info(self, pipeline, record: dict) -> dict:
+    def info(self, ctx, record: dict) -> dict:
         # also when a self-training round labels with the previous round's
         # warmup while the configured labeler is another kind
-        return dict(super().info(pipeline, record), labeler='checkpoint')
+        return dict(super().info(ctx, record), labeler='checkpoint')
 
-    def run(self, pipeline) -> dict:
+    def run(self, ctx) -> dict:
         return dict(
             config=resolve_config(self.config),
             checkpoint=osp.abspath(self.checkpoint),

@@ -18,7 +18,7 @@ class DetectorLabeler(BaseLabeler):
     objectness above ``pseudo.delta``. With ``pseudo.class_specific`` the
     config is a class-specific detector and its classes are kept; if its
     settings are then the baseline's, it is the baseline's model, which is
-    trained once (:func:`~mmcasp.pipeline.labeler_is_baseline`).
+    trained once (:func:`~mmcasp.ctx.labeler_is_baseline`).
 
     Args:
         config: The detector's mmdet config.
@@ -26,6 +26,8 @@ class DetectorLabeler(BaseLabeler):
             scheduler is rescaled with them).
         cfg_options: Overrides of the config (dotted keys).
     """
+
+    yields_detector = True
 
     def __init__(self,
                  config: str,
@@ -48,45 +50,41 @@ class DetectorLabeler(BaseLabeler):
     def config(self) -> str:
         return self.stage.config
 
-    def validate(self, pipeline) -> List[str]:
-        return pipeline.config_problems('labeler.config', self.config)
+    def validate(self, ctx) -> List[str]:
+        return ctx.config_problems('labeler.config', self.config)
 
-    def run(self, pipeline) -> dict:
-        if pipeline.labeler_is_baseline:
-            # a class-specific labeler with the baseline's settings is the
-            # baseline's model: trained once, for both stages
-            return pipeline.baseline_as_labeler()
-        cfg = pipeline.stage_config(
+    @classmethod
+    def trained_model(cls, settings: dict) -> Optional[dict]:
+        """Its ``config``, ``epochs`` and ``cfg_options``, as given."""
+        return {k: v for k, v in settings.items() if k != 'type'}
+
+    def run(self, ctx) -> dict:
+        cfg = ctx.stage_config(
             'labeler',
             self.stage,
-            train=pipeline.pretrain_split('labeled'),
-            class_specific=pipeline.settings.pseudo.class_specific,
+            train=ctx.pretrain_split('labeled'),
+            class_specific=ctx.pseudo.class_specific,
             pretrain=True)
-        return pipeline.train('labeler', cfg)
+        return ctx.train('labeler', cfg)
 
-    def predictor(self, pipeline, record: dict):
-        from mmcasp.apis import build_detector_predictor
+    def predictor(self, ctx, record: dict):
+        from mmcasp.pseudo_labels import build_detector_predictor
         return build_detector_predictor(
-            record['config'],
-            record['checkpoint'],
-            settings=pipeline.settings.pseudo)
+            record['config'], record['checkpoint'], settings=ctx.pseudo)
 
-    def categories(self, pipeline, predictor):
-        if not pipeline.settings.pseudo.class_specific:
-            return [pipeline.agnostic_category()]
+    def categories(self, ctx, predictor):
+        if not ctx.pseudo.class_specific:
+            return [ctx.agnostic_category()]
         cats, predictor.category_ids = labeled_categories(
-            pipeline.settings.data.labeled.ann, predictor.model)
+            ctx.settings.data.labeled.ann, predictor.model)
         return cats
 
-    def info(self, pipeline, record: dict) -> dict:
-        pseudo = pipeline.settings.pseudo
+    def info(self, ctx, record: dict) -> dict:
+        rules = ctx.pseudo.predictor_kwargs()
+        rules.pop('fp16')  # the rules, not the forward's precision
         return dict(
-            labeler=pipeline.labeler_type,
+            labeler=ctx.labeler_type,
             checkpoint=osp.abspath(record['checkpoint']),
             model_config=osp.abspath(record['config']),
-            delta=pseudo.delta,
-            max_per_image=pseudo.max_per_image,
-            min_size=pseudo.min_size,
-            flip=pseudo.flip,
-            batch_invariant=pseudo.batch_invariant,
-            class_specific=pseudo.class_specific)
+            class_specific=ctx.pseudo.class_specific,
+            **rules)

@@ -1,15 +1,16 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """The one place a pseudo labeler's predictor is built from settings: the
 pipeline, the pseudo-labeling hooks, the tools and the benchmarks all call
-these."""
+these (also as :mod:`mmcasp.apis`)."""
 from typing import Optional, Union
 
 import torch
 from mmengine.config import Config
 
-from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
-                                  LabelingSettings, build_cam_classifier)
-from .inference import load_detector
+from mmcasp.utils.build import load_detector
+from .cam_classifier import build_cam_classifier
+from .labeling_settings import LabelingSettings
+from .predictors import CamPredictor, DetectorPredictor
 
 __all__ = ['build_detector_predictor', 'build_cam_predictor']
 
