@@ -29,6 +29,7 @@ from mmengine.dist import get_dist_info
 import mmcasp  # noqa: F401
 from mmcasp.pipeline import (DEFAULT_ORDER, CaspPipeline, PipelineError,
                              apply_cfg_options, prepare_casp, resolve_config)
+from mmcasp.pipeline.plan import format_plan
 from mmcasp.utils import description, init_distributed, load_config, run_main
 
 DEFAULT = 'configs/casp/casp_r18w16_fpn_toy-demo_toy.py'
@@ -76,6 +77,12 @@ def parse_args(argv=None):
         choices=['none', 'pytorch', 'slurm'],
         default='none',
         help='torch.distributed launcher (CPU processes use gloo)')
+    p.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print what would run (every stage, its config, training data, '
+        'epochs, iterations and initial weights, what would be downloaded, '
+        'what the checks find) and stop before anything trains')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = p.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -104,6 +111,9 @@ def main(argv=None):
         name=osp.basename(osp.normpath(work_dir)),
         launcher=args.launcher,
         vis_backends=vis if args.tensorboard else None)
+    if args.dry_run:
+        print(format_plan(pipeline))
+        return
     results = pipeline.run(args.stages)
     report = results.get('evaluate', {}).get('report')
     if report and get_dist_info()[0] == 0:
