@@ -47,7 +47,11 @@ class FinetuneStage(BaseStage):
         problems += init_problems(
             ctx, 'finetune', ft, warn_random='backbone' not in ft.parts)
         src = self._source_config(ctx)
-        if src is not None and not problems:
+        # A source config that does not load is the source stage's own
+        # problem (reported by its check); the transfer is checked once
+        # both configs load.
+        if src is not None and not problems and not ctx.config_problems(
+                'source', src.config):
             from mmcasp.surgery.shape_check import transfer_problems
             why = transfer_problems(
                 with_overrides(
