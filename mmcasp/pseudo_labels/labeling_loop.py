@@ -34,7 +34,7 @@ from typing import (Callable, Hashable, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Tuple)
 
 import numpy as np
-from mmengine.dist import barrier, get_dist_info
+from mmengine.dist import all_gather_object, barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader, Dataset
@@ -332,11 +332,12 @@ def _record(it: dict, by_id: dict, why_by_id: dict) -> dict:
     return rec
 
 
-def _finish_coco(ids: np.ndarray, out_file: str, shard_dir: str, world: int,
-                 categories: List[dict], info: dict, drop_empty: bool,
-                 refused: Optional[Mapping[str, int]]) -> dict:
+def _finish_coco(ids: np.ndarray, out_file: str, shard_dir: str,
+                 ranks: List[dict], categories: List[dict], info: dict,
+                 drop_empty: bool, refused: Optional[Mapping]) -> dict:
     """Rank 0 of a COCO run: merge the shards into one file (in memory:
-    the small-set path)."""
+    the small-set path); ``ranks``: each rank's ``dropped``, ``images`` and
+    ``wall_s`` of this run."""
     records = [r for p in _shard_files(shard_dir) for r in read_records(p)]
     missing = np.setdiff1d(ids, [r['id'] for r in records])
     if len(missing):
@@ -347,9 +348,7 @@ def _finish_coco(ids: np.ndarray, out_file: str, shard_dir: str, world: int,
     coco, stats = build_pseudo_coco(records, categories, info, drop_empty,
                                     refused)
     total_drop, images_run, slowest = Counter(), 0, 0.0
-    for path in glob.glob(osp.join(shard_dir, f'stats-*-of-{world:03d}.json')):
-        with open(path) as f:
-            s = json.load(f)
+    for s in ranks:
         total_drop.update(s['dropped'])
         images_run += s['images']
         slowest = max(slowest, s['wall_s'])
@@ -485,10 +484,9 @@ def run_pseudo_labeling(
             drop_empty=drop_empty)
         write_sidecar(shard_dir, run_tag(rank, world, part), ids[rows],
                       settings, rank, world, part, len(mine_rows), wall)
-    else:  # drops are counted per rank; collect them through the shard dir
-        dump_json_atomic(
-            dict(dropped=dict(dropped), images=len(mine_rows), wall_s=wall),
-            osp.join(shard_dir, f'stats-{rank:03d}-of-{world:03d}.json'))
+    # drops are counted per rank (a COCO run gathers them to rank 0)
+    ranks = None if store else all_gather_object(
+        dict(dropped=dict(dropped), images=len(mine_rows), wall_s=wall))
     barrier()
     stats = None
     if rank == 0 and part is not None:
@@ -497,7 +495,7 @@ def run_pseudo_labeling(
     elif rank == 0 and store:
         stats = _finish_store(ids, out_file, shard_dir, world, show_progress)
     elif rank == 0:
-        stats = _finish_coco(ids, out_file, shard_dir, world, categories, info,
+        stats = _finish_coco(ids, out_file, shard_dir, ranks, categories, info,
                              drop_empty, refused)
     barrier()
     return stats

@@ -139,6 +139,14 @@ def test_two_processes_give_identical_results(reference, checkpoint, toy_root,
         ] + _source(toy_root) + ARGS + OPTS,
         env=subprocess_env(OMP_NUM_THREADS='2'))
     assert _content(out) == _content(reference[0])
+    # each rank's dropped predictions, gathered to rank 0, add up to one
+    # process's (and the run's image count is both ranks')
+    stats = json.load(open(out))['info']['stats']
+    ref_stats = json.load(open(reference[0]))['info']['stats']
+    assert stats['dropped_predictions'] == ref_stats['dropped_predictions']
+    assert sum(stats['dropped_predictions'].values()) > 0
+    assert stats['images_labeled_this_run'] == len(_content(out)[0]) + \
+        stats['images_empty_dropped']
     shards = sorted(os.listdir(out + '.shards'))
     assert 'shard-000-of-002.jsonl' in shards
     assert 'shard-001-of-002.jsonl' in shards
