@@ -212,9 +212,13 @@ ROWS = [
      'DAP Table 2 (AP.5, 07metric)'),
     (R50_IMAGENET, DAP_VOC07, INIT, 'DAP Sec. 4.1 (CLS: torchvision R-50)'),
     # DAP Table 9 self-training: the rule and the 2 more epochs
-    (0.6, DAP_ST, 'self_training.score_thr', 'DAP Table 9'),
-    (True, DAP_ST, 'self_training.keep_top', 'DAP Table 9 (max in image)'),
-    (True, DAP_ST, 'self_training.flip', 'DAP Table 9 (test-time flip)'),
+    (0.6, DAP_ST, 'self_training.labeling.delta', 'DAP Table 9'),
+    (True, DAP_ST, 'self_training.labeling.keep_top',
+     'DAP Table 9 (max in image)'),
+    (True, DAP_ST, 'self_training.labeling.flip',
+     'DAP Table 9 (test-time flip)'),
+    (True, DAP_ST, 'self_training.labeling.class_specific',
+     'DAP Table 9 (VOC classes)'),
     (2, DAP_ST, 'self_training.epochs', 'DAP Table 9 (2 more epochs)'),
     (2, DAP_ST, 'train_cfg.max_epochs', 'DAP Table 9 (2 more epochs)'),
     ('annotations/voc12_trainval_pseudo.json', DAP_ST,
@@ -390,6 +394,16 @@ def test_cam_predictor_defaults_are_dap_values(value, arg, where):
     from mmcasp.pseudo_labels import CamPredictor
     default = inspect.signature(CamPredictor).parameters[arg].default
     assert _plain(default) == _plain(value), f'CamPredictor({arg}) ({where})'
+
+
+def test_dap_self_training_rule_is_a_pipeline_pseudo_section():
+    """The config's rule is what the pipeline's ``pseudo`` section and
+    tools/pseudo_label.py take (each key a field of the settings)."""
+    from mmcasp.pipeline import PseudoSettings
+    rule = _config(DAP_ST)['self_training']['labeling']
+    settings = PseudoSettings(**rule)
+    assert (settings.delta, settings.keep_top, settings.flip,
+            settings.class_specific) == (0.6, True, True, True)
 
 
 @pytest.mark.parametrize('pipeline', [

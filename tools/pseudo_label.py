@@ -25,7 +25,9 @@ out) is printed before the model loads. Progress is kept in
 run started again resumes without redoing finished images. A store
 (docs/pseudo_labels.md) trains with ``PseudoLabelDataset`` in bounded
 memory at any size; a COCO file is for small sets and stock tools.
-Predictions with objectness > delta are kept; images left without a label
+Predictions with objectness > delta are kept (``--keep-top``: and each
+image's best one; ``--class-specific``: with the model's classes, e.g. DAP's
+self-training labels, docs/recipes.md); images left without a label
 are dropped and counted; the statistics account for every listed entry. A
 run that keeps no image writes its file and exits non-zero
 (``--allow-empty``: exit 0).
@@ -40,9 +42,9 @@ from mmengine.dist import get_dist_info
 import mmcasp  # noqa: F401
 from mmcasp.apis import build_detector_predictor
 from mmcasp.datasets import list_images
-from mmcasp.pseudo_labels import (LabelingSettings, describe_images,
-                                  empty_result_message, format_stats,
-                                  label_images)
+from mmcasp.pseudo_labels import (LabelingSettings, class_categories,
+                                  describe_images, empty_result_message,
+                                  format_stats, label_images, model_classes)
 from mmcasp.pseudo_labels.label_store import is_store_path
 from mmcasp.pseudo_labels.labeling_loop import parse_part
 from mmcasp.utils import (check_checkpoint, description, init_distributed,
@@ -80,7 +82,25 @@ def parse_args(argv=None):
         '--max-per-image', type=int, default=LabelingSettings.max_per_image)
     parser.add_argument(
         '--min-size', type=float, default=LabelingSettings.min_size)
-    parser.add_argument('--flip', action='store_true', help='flip TTA')
+    parser.add_argument(
+        '--keep-top',
+        action='store_true',
+        help="also keep each image's highest-scoring prediction, whatever "
+        "its score (DAP's self-training: --delta 0.6 --keep-top)")
+    parser.add_argument(
+        '--class-specific',
+        action='store_true',
+        help="write the model's classes (its checkpoint's dataset_meta or "
+        "the config's metainfo.classes) instead of one 'object' category")
+    parser.add_argument(
+        '--categories',
+        metavar='COCO_JSON',
+        help='with --class-specific: take the category ids of this COCO '
+        'file, by class name (default: 1..K in class order)')
+    parser.add_argument(
+        '--flip',
+        action='store_true',
+        help='flip TTA (merged per class with --class-specific)')
     parser.add_argument(
         '--batch-size', type=int, default=LabelingSettings.batch_size)
     parser.add_argument(
@@ -114,6 +134,9 @@ def main(argv=None):
         part = parse_part(args.part)
     except ValueError as e:
         sys.exit(f'error: {e}')
+    if args.categories and not args.class_specific:
+        sys.exit('error: --categories names the ids of class-specific '
+                 'labels: add --class-specific')
     if part is not None and not is_store_path(args.out):
         sys.exit(f'error: --part writes a label store: give a folder as '
                  f'--out, not {args.out}')
@@ -130,12 +153,20 @@ def main(argv=None):
         delta=args.delta,
         max_per_image=args.max_per_image,
         min_size=args.min_size,
+        keep_top=args.keep_top,
         flip=args.flip,
         fp16=args.fp16,
         batch_size=args.batch_size,
         num_workers=args.num_workers)
     predictor = build_detector_predictor(
         cfg, args.checkpoint, settings=settings, device=args.device)
+    categories = None  # one 'object' category
+    if args.class_specific:
+        try:
+            categories, predictor.category_ids = class_categories(
+                model_classes(predictor.model), args.categories)
+        except ValueError as e:
+            sys.exit(f'error: --class-specific: {e}')
     info = dict(
         description='CaSP detector pseudo labels',
         model_config=os.path.abspath(args.config),
@@ -143,6 +174,8 @@ def main(argv=None):
         delta=args.delta,
         max_per_image=args.max_per_image,
         min_size=args.min_size,
+        keep_top=args.keep_top,
+        class_specific=args.class_specific,
         flip=args.flip)
     stats = label_images(
         predictor,
@@ -152,6 +185,7 @@ def main(argv=None):
         source=args.images,
         refused=refused,
         info=info,
+        categories=categories,
         part=part,
         **settings.loop_kwargs())
     if rank != 0:

@@ -7,13 +7,23 @@
 # 77.36 -> 77.98 AP.5).
 #
 # The pseudo labels are the VOC 2007 detector's predictions on VOC 2012
-# trainval (its ground truth removed) by DAP's rule, ``self_training``
-# below: keep a prediction whose score is >= 0.6, or that is the image's
-# highest-scoring one, with horizontal-flip test-time augmentation, class
-# labels kept; written as a COCO json of the VOC classes. That labeling
-# rule NEEDS THE LABELER OPTION (pipeline / pseudo-labeling side): mmcasp's
-# labelers have no "or the image's top box" rule yet and flip only
-# class-agnostic labels. Then:
+# trainval (its ground truth removed) by DAP's rule, ``self_training.labeling``
+# below (the fields of the pipeline's ``pseudo`` section and of
+# tools/pseudo_label.py's flags): keep a prediction whose score is >= 0.6,
+# or that is the image's highest-scoring one, with horizontal-flip
+# test-time augmentation (merged per class), class labels kept, written as
+# a COCO json of the VOC classes:
+#   python tools/pseudo_label.py configs/transfer/faster-rcnn-dap_r50_fpn_14e_voc07.py \
+#       work_dirs/faster-rcnn-dap_r50_fpn_14e_voc07/epoch_14.pth \
+#       --images data/VOCdevkit/VOC2012/ImageSets/Main/trainval.txt \
+#       --image-root data/VOCdevkit/VOC2012/JPEGImages \
+#       --delta 0.6 --keep-top --flip --class-specific \
+#       --out data/VOCdevkit/annotations/voc12_trainval_pseudo.json \
+#       --cfg-options model.test_cfg.rcnn.score_thr=0.0
+# (a text list names one image per line; VOC's trainval.txt holds ids:
+# give the list with the .jpg names, e.g. sed 's/$/.jpg/'. The score_thr
+# override lets the top box through when it scores below mmdet's 0.05.
+# ">= 0.6" is applied as "> 0.6", mmcasp's delta rule.) Then:
 #   python tools/train.py configs/faster_rcnn/faster-rcnn_r50_fpn_dap-st-2e_voc07-voc12.py \
 #       --cfg-options load_from=work_dirs/faster-rcnn-dap_r50_fpn_14e_voc07/epoch_14.pth
 # lr: not stated; ours continues the finetune's final lr (0.001) for the 2
@@ -24,12 +34,14 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 
-# DAP Table 9's labeling rule, for the labeler that makes voc12_pseudo.json
+# DAP Table 9's labeling rule (a pipeline ``pseudo`` section:
+# mmcasp.pipeline.PseudoSettings) and its 2 more epochs
 self_training = dict(
-    score_thr=0.6,  # keep score >= 0.6 ...
-    keep_top=True,  # ... or the image's highest-scoring prediction
-    flip=True,  # test-time horizontal flip
-    class_specific=True,  # the VOC classes are kept
+    labeling=dict(
+        delta=0.6,  # keep score > 0.6 ...
+        keep_top=True,  # ... or the image's highest-scoring prediction
+        flip=True,  # test-time horizontal flip, merged per class
+        class_specific=True),  # the VOC classes are kept
     epochs=2)  # then 2 more epochs on labeled + pseudo-labeled images
 
 model = dict(roi_head=dict(bbox_head=dict(num_classes=20)))

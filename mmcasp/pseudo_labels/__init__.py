@@ -7,6 +7,7 @@ from mmcasp.datasets.image_source import (SKIP_REASONS, ImageSourceError,
 from .cam import (cam_to_boxes, component_boxes, nms_keep, normalize_cam,
                   scale_boxes)
 from .cam_classifier import build_cam_classifier
+from .class_categories import class_categories, model_classes
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
@@ -38,6 +39,6 @@ __all__ = [
     'OBJECTNESS_RULES', 'objectness_rule', 'describe_images',
     'empty_result_message', 'ComparisonError', 'check_comparable',
     'match_images', 'label_images', 'build_detector_predictor',
-    'build_cam_predictor', 'CAM_INPUTS', 'cam_rules', 'load_pseudo_labels',
-    'ImageList', 'list_images'
+    'class_categories', 'model_classes', 'build_cam_predictor', 'CAM_INPUTS',
+    'cam_rules', 'load_pseudo_labels', 'ImageList', 'list_images'
 ]

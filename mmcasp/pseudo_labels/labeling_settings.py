@@ -17,8 +17,14 @@ class LabelingSettings:
         max_per_image: At most this many labels per image (highest
             objectness first).
         min_size: Minimum box side in pixels.
-        flip: Horizontal-flip test-time augmentation (class-agnostic
-            labels only).
+        keep_top: Also keep each image's highest-scoring prediction (of
+            those passing ``min_size``), whatever its score: DAP Table 9's
+            self-training rule, "score >= 0.6 or the image's top box"
+            (``delta=0.6, keep_top=True``). An image is then dropped empty
+            only when the model predicts nothing for it.
+        flip: Horizontal-flip test-time augmentation: the flipped image's
+            predictions are merged with the image's by NMS (per class for
+            class-specific labels).
         fp16: Autocast the forward pass to fp16 (GPU only).
         batch_invariant: On a CPU, convolutions whose results do not depend
             on the batch (no oneDNN): an image's labels are then the same
@@ -33,6 +39,7 @@ class LabelingSettings:
     delta: float = 0.2
     max_per_image: int = 100
     min_size: float = 0.
+    keep_top: bool = False
     flip: bool = False
     fp16: bool = False
     batch_invariant: bool = True
@@ -46,6 +53,7 @@ class LabelingSettings:
             delta=self.delta,
             max_per_image=self.max_per_image,
             min_size=self.min_size,
+            keep_top=self.keep_top,
             flip=self.flip,
             fp16=self.fp16,
             batch_invariant=self.batch_invariant)

@@ -13,7 +13,7 @@ import numpy as np
 import pycocotools.mask as mask_utils
 import torch
 import torch.nn.functional as F
-from mmcv.ops import nms
+from mmcv.ops import batched_nms, nms
 from mmdet.models.utils.misc import aligned_bilinear, relative_coordinate_maps
 
 from .coco_io import xyxy_to_xywh
@@ -169,7 +169,8 @@ def box_filter(
     bboxes: torch.Tensor,
     scores: torch.Tensor,
     delta: float = LabelingSettings.delta,
-    min_size: float = LabelingSettings.min_size
+    min_size: float = LabelingSettings.min_size,
+    keep_top: bool = LabelingSettings.keep_top
 ) -> Tuple[torch.Tensor, Counter]:
     """CaSP's rules that need no mask, on the predictions' device.
 
@@ -180,29 +181,37 @@ def box_filter(
         min_size: Drop boxes whose width or height is below
             ``max(min_size, 1)`` pixels (mmdet's COCO loading drops boxes
             under one pixel).
+        keep_top: Also keep the highest-scoring box of those passing
+            ``min_size`` (the first one on a tie), whatever its score
+            (DAP's self-training rule).
 
     Returns:
         tuple: bool keep (N, ) and a Counter of drops (``below_delta``,
         ``too_small``).
     """
     ok = scores > torch.tensor(delta, dtype=scores.dtype)
-    dropped = Counter(below_delta=int((~ok).sum()))
     wh = bboxes[:, 2:] - bboxes[:, :2]
     big = (wh >= max(float(min_size), 1.0)).all(1)
+    if keep_top and bool(big.any()):
+        top = torch.where(big, scores, scores.new_tensor(-float('inf')))
+        ok = ok.clone()
+        ok[int(top.argmax())] = True
+    dropped = Counter(below_delta=int((~ok).sum()))
     dropped['too_small'] = int((ok & ~big).sum())
     return ok & big, dropped
 
 
 def select_instances(
-    bboxes: ArrayLike,
-    scores: ArrayLike,
-    masks: Optional[ArrayLike] = None,
-    delta: float = LabelingSettings.delta,
-    max_per_image: int = LabelingSettings.max_per_image,
-    min_size: float = LabelingSettings.min_size,
-    category_id: int = 1,
-    labels: Optional[ArrayLike] = None,
-    category_ids: Optional[Sequence[int]] = None
+        bboxes: ArrayLike,
+        scores: ArrayLike,
+        masks: Optional[ArrayLike] = None,
+        delta: float = LabelingSettings.delta,
+        max_per_image: int = LabelingSettings.max_per_image,
+        min_size: float = LabelingSettings.min_size,
+        category_id: int = 1,
+        labels: Optional[ArrayLike] = None,
+        category_ids: Optional[Sequence[int]] = None,
+        keep_top: bool = LabelingSettings.keep_top
 ) -> Tuple[List[dict], Counter]:
     """Apply CaSP's rules to one image's predictions.
 
@@ -222,6 +231,8 @@ def select_instances(
             ``category_ids`` (class index -> category id): class-specific
             pseudo labels (the papers' "Objects(P,S)" ablation) instead of
             ``category_id``.
+        keep_top: Also keep the image's highest-scoring prediction (see
+            :func:`box_filter`).
 
     Returns:
         tuple: instances ``dict(bbox=[x, y, w, h], score, category_id[,
@@ -239,7 +250,7 @@ def select_instances(
     bboxes = torch.as_tensor(bboxes, device=scores.device).float()
     if masks is not None:
         masks = torch.as_tensor(masks, device=scores.device).bool()
-    ok, dropped = box_filter(bboxes, scores, delta, min_size)
+    ok, dropped = box_filter(bboxes, scores, delta, min_size, keep_top)
     cand = ok.nonzero()[:, 0]
     order = scores[cand].argsort(descending=True, stable=True)
     idx = cand[order]
@@ -296,8 +307,12 @@ def merge_flip_predictions(pred: dict,
     """Horizontal-flip test-time augmentation for one image.
 
     Args:
-        pred: ``dict(bboxes (N, 4) xyxy, scores (N, )[, masks (N, H, W)])``
-            on the original image (tensors or numpy).
+        pred: ``dict(bboxes (N, 4) xyxy, scores (N, )[, masks (N, H, W)][,
+            labels (N, )])`` on the original image (tensors or numpy).
+            With ``labels`` in both, a box suppresses only boxes of its own
+            class (mmcv's ``batched_nms``) and the labels are kept:
+            class-specific pseudo labels (DAP's self-training); without,
+            one class-agnostic NMS.
         pred_flip: The same on the horizontally flipped image.
         width: Image width in pixels.
         iou_threshold: NMS IoU over the union.
@@ -305,7 +320,7 @@ def merge_flip_predictions(pred: dict,
 
     Returns:
         dict: Merged predictions (tensors) in the original image's
-        coordinates.
+        coordinates, highest score first.
     """
     scores_a = torch.as_tensor(pred['scores']).float()
     dev = scores_a.device
@@ -316,12 +331,23 @@ def merge_flip_predictions(pred: dict,
     scores = torch.cat(
         [scores_a,
          torch.as_tensor(pred_flip['scores'], device=dev).float()])
+    labels = None
+    if 'labels' in pred and 'labels' in pred_flip:
+        labels = torch.cat([
+            torch.as_tensor(pred['labels'], device=dev),
+            torch.as_tensor(pred_flip['labels'], device=dev)
+        ])
     if len(scores) == 0:
         keep = torch.zeros(0, dtype=torch.long, device=dev)
-    else:
+    elif labels is None:
         _, keep = nms(bboxes, scores, iou_threshold)
-        keep = keep[:max_num]
+    else:
+        _, keep = batched_nms(bboxes, scores, labels,
+                              dict(type='nms', iou_threshold=iou_threshold))
+    keep = keep[:max_num]
     merged = dict(bboxes=bboxes[keep], scores=scores[keep])
+    if labels is not None:
+        merged['labels'] = labels[keep]
     if 'masks' in pred and 'masks' in pred_flip:
         masks = torch.cat([
             torch.as_tensor(pred['masks'], device=dev),

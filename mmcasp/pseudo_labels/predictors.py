@@ -108,7 +108,13 @@ class DetectorPredictor:
             CondInst does). Labels store it as their ``score``.
         max_per_image: At most this many labels per image.
         min_size: Minimum box side in pixels.
-        flip: Add horizontal-flip test-time augmentation.
+        keep_top: Also keep each image's highest-scoring prediction
+            (DAP's self-training rule; see
+            :class:`~mmcasp.pseudo_labels.LabelingSettings`). Only what the
+            model's ``test_cfg`` lets through can be kept (mmdet's
+            ``score_thr``, e.g. 0.05).
+        flip: Add horizontal-flip test-time augmentation (merged per class
+            with ``category_ids``).
         flip_iou: NMS IoU when merging flipped predictions.
         fp16: Autocast to fp16 on GPU.
         scope: Registry scope to build the pipeline in.
@@ -131,6 +137,7 @@ class DetectorPredictor:
             delta: float = LabelingSettings.delta,
             max_per_image: int = LabelingSettings.max_per_image,
             min_size: float = LabelingSettings.min_size,
+            keep_top: bool = LabelingSettings.keep_top,
             flip: bool = LabelingSettings.flip,
             flip_iou: float = 0.6,
             fp16: bool = LabelingSettings.fp16,
@@ -138,9 +145,6 @@ class DetectorPredictor:
             category_ids: Optional[Sequence[int]] = None,
             prefilter: bool = True,
             batch_invariant: bool = LabelingSettings.batch_invariant) -> None:
-        if flip and category_ids is not None:
-            raise ValueError('flip TTA merges class-agnostically: use it '
-                             'with class-agnostic pseudo labels only')
         self.category_ids = category_ids
         self.model = model.eval()
         with DefaultScope.overwrite_default_scope(scope):
@@ -148,6 +152,7 @@ class DetectorPredictor:
         self.delta = delta
         self.max_per_image = max_per_image
         self.min_size = min_size
+        self.keep_top = keep_top
         self.flip = flip
         self.flip_iou = flip_iou
         self.fp16 = fp16
@@ -232,7 +237,7 @@ class DetectorPredictor:
             res.scores = self._to_objectness(res.scores)
             scale = res.bboxes.new_tensor(sample.scale_factor).repeat((1, 2))
             keep, why = box_filter(res.bboxes / scale, res.scores, self.delta,
-                                   self.min_size)
+                                   self.min_size, self.keep_top)
             results[i] = res[keep]
             drops.append(why)
         if isinstance(m.mask_head, CondInstMaskHead):
@@ -318,7 +323,8 @@ class DetectorPredictor:
                 max_per_image=self.max_per_image,
                 min_size=self.min_size,
                 labels=pred.get('labels'),
-                category_ids=self.category_ids)
+                category_ids=self.category_ids,
+                keep_top=self.keep_top)
             dropped.update(pre)
             out.append((inst, +dropped))
         if self.timings is not None:

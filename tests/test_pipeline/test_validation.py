@@ -31,12 +31,14 @@ def test_steps_with_rounds(toy_root, tmp_path):
 def test_every_problem_is_listed(toy_root, tmp_path):
     bad = _casp(toy_root)
     bad['labeler']['config'] = 'configs/nope.py'
-    bad['pseudo'].update(flip=True, class_specific=True)
+    bad['warmup']['config'] = 'configs/nowhere.py'
+    bad['data']['val']['ann'] = str(tmp_path / 'no_val.json')
     with pytest.raises(PipelineError) as e:
         CaspPipeline(bad, str(tmp_path / 'w')).validate()
     msg = str(e.value)
     assert 'labeler.config' in msg and 'configs/nope.py' in msg
-    assert 'pseudo.flip' in msg
+    assert 'warmup.config' in msg and 'configs/nowhere.py' in msg
+    assert 'data.val.ann' in msg
 
 
 def test_schedules_that_cannot_be_rescaled_stop_before_training(

@@ -37,6 +37,63 @@ def test_select_instances_rules():
     assert 'segmentation' not in inst[0]
 
 
+def test_keep_top_keeps_each_image_s_best_box():
+    """DAP's self-training rule: score >= 0.6 or the image's top box."""
+    boxes = np.array(
+        [[0, 0, 10, 10], [5, 5, 25, 30], [1, 1, 2, 30], [0, 0, 20, 20]],
+        np.float32)
+    # the best box (0.5) is below delta; the 1-px box (0.55) is too small,
+    # so the top box is the best of those that pass min_size
+    scores = np.array([0.3, 0.5, 0.55, 0.4], np.float32)
+    inst, dropped = select_instances(
+        boxes, scores, delta=0.6, min_size=2, keep_top=True)
+    assert [i['score'] for i in inst] == pytest.approx([0.5])
+    # (a box below delta counts there, whatever its size)
+    assert dropped == {'below_delta': 3}
+    inst, _ = select_instances(boxes, scores, delta=0.6, min_size=2)
+    assert inst == []
+    # above delta: the rule adds nothing
+    scores = np.array([0.7, 0.9, 0.1, 0.65], np.float32)
+    with_top, _ = select_instances(boxes, scores, delta=0.6, keep_top=True)
+    without, _ = select_instances(boxes, scores, delta=0.6)
+    assert with_top == without and len(without) == 3
+    # nothing predicted: nothing kept
+    inst, dropped = select_instances(
+        np.zeros((0, 4), np.float32), np.zeros(0, np.float32), keep_top=True)
+    assert inst == [] and not dropped
+
+
+def test_flip_merge_per_class_keeps_overlapping_boxes_of_other_classes():
+    w = 50
+    pred = dict(
+        bboxes=np.array([[0, 0, 10, 10]], np.float32),
+        scores=np.array([0.9], np.float32),
+        labels=np.array([3]))
+    # the same box in the flipped view, once as class 3 (suppressed) and
+    # once as class 5 (kept: another class)
+    flip = dict(
+        bboxes=np.array([[40, 0, 50, 10], [40, 0, 50, 10]], np.float32),
+        scores=np.array([0.8, 0.7], np.float32),
+        labels=np.array([3, 5]))
+    merged = merge_flip_predictions(pred, flip, w, iou_threshold=0.5)
+    np.testing.assert_allclose(merged['bboxes'],
+                               [[0, 0, 10, 10], [0, 0, 10, 10]])
+    np.testing.assert_allclose(merged['scores'], [0.9, 0.7])
+    assert merged['labels'].tolist() == [3, 5]
+    # without labels one class-agnostic NMS keeps the first box only
+    agnostic = merge_flip_predictions(
+        {
+            k: v
+            for k, v in pred.items() if k != 'labels'
+        }, {
+            k: v
+            for k, v in flip.items() if k != 'labels'
+        },
+        w,
+        iou_threshold=0.5)
+    assert len(agnostic['scores']) == 1 and 'labels' not in agnostic
+
+
 def test_merge_flip_predictions():
     w = 50
     pred = dict(

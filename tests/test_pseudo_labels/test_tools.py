@@ -122,6 +122,54 @@ def test_output_is_a_trainable_coco_file(reference, toy_root):
     assert n == len(d['annotations'])
 
 
+def test_dap_self_training_rule_keeps_each_image_s_top_box(
+        reference, checkpoint, toy_root, tmp_path):
+    """DAP Table 9's labeling (``--delta 0.6 --keep-top --flip
+    --class-specific``) with a delta above every score (~0.98): each image
+    keeps exactly its best prediction, at least the unflipped best, with
+    the category id of the given file's class of that name; without
+    ``--keep-top`` nothing is kept."""
+    cats = tmp_path / 'cats.json'
+    cats.write_text(json.dumps(dict(categories=[dict(id=7, name='object')])))
+    out = str(tmp_path / 'st.json')
+    rule = ['--delta', '0.999', '--num-workers', '0', '--batch-size', '2']
+    _run([
+        sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out', out,
+        '--keep-top', '--flip', '--class-specific', '--categories',
+        str(cats)
+    ] + _source(toy_root) + rule + OPTS)
+    d = json.load(open(out))
+    assert d['categories'] == [dict(id=7, name='object', supercategory='')]
+    assert d['info']['keep_top'] and d['info']['class_specific']
+    ref = json.load(open(reference[0]))
+    best = {}
+    for a in ref['annotations']:
+        best[a['image_id']] = max(best.get(a['image_id'], 0), a['score'])
+    assert len(d['images']) == 8 and len(d['annotations']) == 8
+    for a in d['annotations']:
+        assert a['category_id'] == 7 and a['score'] < 0.999
+        assert a['score'] >= best[a['image_id']] - 1e-6
+    proc = _run(
+        [
+            sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out',
+            str(tmp_path / 'none.json')
+        ] + _source(toy_root) + rule + OPTS,
+        check=False)
+    assert proc.returncode != 0 and 'error:' in proc.stderr
+    # a class the categories file does not have: one error line
+    cats.write_text(json.dumps(dict(categories=[dict(id=1, name='dog')])))
+    proc = _run(
+        [
+            sys.executable, TOOL, TINY_CONFIG, checkpoint, '--out',
+            str(tmp_path / 'bad.json'), '--class-specific', '--categories',
+            str(cats)
+        ] + _source(toy_root) + rule + OPTS,
+        check=False)
+    assert proc.returncode != 0 and 'Traceback' not in proc.stderr
+    assert "error: --class-specific: the model's classes ['object'] are " \
+        'not categories of' in proc.stderr
+
+
 def test_two_processes_give_identical_results(reference, checkpoint, toy_root,
                                               tmp_path):
     """Exactly the labels of one process (the rule for any number of

@@ -1,6 +1,5 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """The interface every pseudo labeler of the pipeline implements."""
-import json
 from abc import ABCMeta
 from typing import List, Mapping, Optional, Sequence, Tuple
 
@@ -192,27 +191,16 @@ class BaseLabeler(metaclass=ABCMeta):
 def labeled_categories(ann_file: str, model) -> Tuple[list, list]:
     """``(categories, category_ids)`` of class-specific pseudo labels: the
     categories of ``ann_file`` (the labeled split) in the order of the
-    model's classes (its checkpoint's ``dataset_meta``, else its config's
-    ``metainfo``).
+    model's classes (:func:`~mmcasp.pseudo_labels.class_categories`).
 
     Raises:
         PipelineError: a class of the model is not a category of the file.
     """
-    with open(ann_file) as f:
-        cats = json.load(f)['categories']
-    by_name = {c['name']: c for c in cats}
-    classes = (getattr(model, 'dataset_meta', None) or {}).get('classes') \
-        or model.cfg.get('metainfo', {}).get('classes')
-    missing = [c for c in classes or () if c not in by_name]
-    if not classes or missing:
-        raise PipelineError(
-            'class-specific pseudo labels: the labeler\'s classes '
-            f'{missing or classes} are not categories of {ann_file}')
-    ids = [by_name[c]['id'] for c in classes]
-    return [
-        dict(by_name[c], supercategory=by_name[c].get('supercategory', ''))
-        for c in classes
-    ], ids
+    from mmcasp.pseudo_labels import class_categories, model_classes
+    try:
+        return class_categories(model_classes(model), ann_file)
+    except ValueError as e:
+        raise PipelineError(f'class-specific pseudo labels: {e}') from None
 
 
 def build_labeler(labeler: dict) -> BaseLabeler:

@@ -32,10 +32,6 @@ class PseudoStage(BaseStage):
 
     def check(self, ctx) -> List[str]:
         problems = []
-        if ctx.pseudo.flip and ctx.pseudo.class_specific:
-            problems.append('pseudo.flip: flip TTA merges predictions '
-                            'class-agnostically; it cannot be used with '
-                            'pseudo.class_specific')
         if ctx.pseudo.class_specific and not ctx.labeler.class_specific_ok:
             problems.append(f'pseudo.class_specific: the {ctx.labeler_type!r}'
                             ' labeler makes class-agnostic labels only')
