@@ -83,8 +83,19 @@ def parse_args(argv=None):
         help='print what would run (every stage, its config, training data, '
         'epochs, iterations and initial weights, what would be downloaded, '
         'what the checks find) and stop before anything trains')
+    p.add_argument(
+        '--time-iters',
+        type=int,
+        default=0,
+        metavar='N',
+        help='with --dry-run: also time N training iterations of each stage '
+        'to run (N batches of labeling for the pseudo stage) on its own '
+        'config and data, and print each stage\'s estimated time and the '
+        'sum (builds the models, untrained; downloads nothing)')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = p.parse_args(argv)
+    if args.time_iters and not args.dry_run:
+        p.error('--time-iters times the stages of a --dry-run: add --dry-run')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -112,7 +123,7 @@ def main(argv=None):
         launcher=args.launcher,
         vis_backends=vis if args.tensorboard else None)
     if args.dry_run:
-        print(format_plan(pipeline))
+        print(format_plan(pipeline, args.time_iters))
         return
     results = pipeline.run(args.stages)
     report = results.get('evaluate', {}).get('report')

@@ -3,7 +3,10 @@
 --dry-run``): per stage its status, config, training data, epochs and
 iterations, and the weights it starts from; then what would be downloaded
 and what the checks found. Reads configs and annotation files only: no
-model is built, nothing is downloaded or written."""
+model is built, nothing is downloaded or written. With ``time_iters``
+(``--time-iters N``), each stage to run is also timed on a few steps of
+its own config and data (:mod:`~mmcasp.pipeline.stage_timing`) and the
+plan gives an estimated time."""
 import math
 import os.path as osp
 from typing import Dict, List, Optional
@@ -65,12 +68,68 @@ TRAIN_SPLIT = dict(
     baseline='labeled')
 
 
-def plan_rows(pipe) -> List[dict]:
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f'{seconds:.0f} s'
+    if seconds < 2 * 3600:
+        return f'{seconds / 60:.0f} min'
+    return f'{seconds / 3600:.1f} h'
+
+
+def timing_config(ctx, kind: str, training: StageSettings):
+    """The Runner config a training stage kind is timed with: its own
+    config on the labeled split (the warmup's pseudo labels do not exist
+    before the run: the labeled images stand in for them), validated on
+    the val split (what :func:`~mmcasp.pipeline.stage_timing.
+    seconds_per_image` predicts, for the pseudo stage)."""
+    pretrain = kind in ('labeler', 'warmup')
+    split = ctx.pretrain_split('labeled') if pretrain else \
+        ctx.split('labeled')
+    class_specific = ctx.pseudo.class_specific if pretrain else True
+    return ctx.stage_config(kind, training, split, class_specific, pretrain)
+
+
+def _estimate(ctx, sid, training, row: dict, n_images: str,
+              time_iters: int) -> Optional[float]:
+    """Time the stage (training iterations, or labeling for ``pseudo``);
+    fill ``row['time (est.)']`` (text) and ``row['_seconds']``; the
+    seconds, or ``None`` if not timed."""
+    from .stage_timing import seconds_per_image, seconds_per_iteration
+    try:
+        if sid.kind == 'pseudo':
+            cfg = timing_config(ctx, 'labeler', training)
+            batch = ctx.pseudo.batch_size
+            per = seconds_per_image(cfg, time_iters * batch, batch)
+            total = per * int(n_images)
+            row['time (est.)'] = f'{_duration(total)} ({per:.2f} s/image)'
+            row['_seconds'] = total
+            return total
+        cfg = timing_config(ctx, sid.kind, training)
+        per = seconds_per_iteration(cfg, time_iters)
+        epochs = training.epochs or cfg.train_cfg.get('max_epochs')
+        total = per * math.ceil(
+            int(n_images) / cfg.train_dataloader.batch_size) * epochs
+        row['time (est.)'] = f'{_duration(total)} ({per:.2f} s/iter)'
+        row['_seconds'] = total
+        return total
+    except Exception as e:  # a report, not a run: say why, go on
+        row['time (est.)'] = f'not timed ({type(e).__name__}: ' \
+            f'{str(e).splitlines()[0][:120] if str(e) else ""})'
+        return None
+
+
+def plan_rows(pipe, time_iters: int = 0) -> List[dict]:
     """One row per stage of the run: ``stage``, ``status``, and for a
     training stage ``config``, ``train images``, ``epochs``,
     ``iterations`` (per epoch x epochs, at the config's batch size) and
     ``starts from`` (the backbone's initial weights, after the offline
-    switch)."""
+    switch). With ``time_iters`` > 0, a stage to run also gets ``time
+    (est.)``: its training steps timed on ``time_iters`` iterations (after
+    one more) times its iterations, or its labeling timed on
+    ``time_iters`` batches times the unlabeled images; validation and
+    checkpoints are not counted. A pseudo stage is timed with the
+    labeler's untrained model (its prediction count, hence the mask
+    time, differs from a trained one's), a warmup on labeled images."""
     ctx = pipe.ctx
     rows, counts = [], {}
     for sid in pipe.plan:
@@ -103,26 +162,53 @@ def plan_rows(pipe) -> List[dict]:
                 'starts from':
                 init_report(cfg).backbone
             })
+            if time_iters > 0 and not rec and n.isdigit():
+                _estimate(ctx, sid, training, row, n, time_iters)
         elif sid.kind == 'pseudo':
             if 'unlabeled' not in counts:
                 counts['unlabeled'] = _images(ctx.split('unlabeled')['ann'])
             row['train images'] = f"labels {counts['unlabeled']}"
+            labeler = stage_training(ctx, 'labeler')
+            if (time_iters > 0 and not rec and labeler is not None
+                    and counts['unlabeled'].isdigit()):
+                _estimate(ctx, sid, labeler, row, counts['unlabeled'],
+                          time_iters)
         rows.append(row)
     return rows
 
 
-def format_plan(pipe) -> str:
-    """The plan as text: the stage table, every training stage's initial
-    weights (what would be downloaded), and the problems the checks find
-    (a dry run lists them instead of stopping)."""
-    rows = plan_rows(pipe)
+def _total_line(rows: List[dict], time_iters: int) -> str:
+    """The sum of the estimates, and what it leaves out."""
+    seconds = [r['_seconds'] for r in rows if '_seconds' in r]
+    untimed = [
+        r['stage'] for r in rows if r['status'] == 'to run'
+        and '_seconds' not in r and r['stage'] != 'evaluate'
+    ]
+    if not seconds:
+        return ('estimated time: none (no stage to run could be timed: '
+                'see each stage\'s row and the checks below)')
+    return (
+        f'estimated time of the stages to run: {_duration(sum(seconds))}'
+        ' (training steps and labeling in this process, each timed on '
+        f'{time_iters} iterations; validation and checkpoints not counted' +
+        (f'; not timed: {", ".join(untimed)}' if untimed else '') + ')')
+
+
+def format_plan(pipe, time_iters: int = 0) -> str:
+    """The plan as text: the stage table (with ``time_iters``, each stage's
+    estimated time and their sum), every training stage's initial weights
+    (what would be downloaded), and the problems the checks find (a dry
+    run lists them instead of stopping)."""
+    rows = plan_rows(pipe, time_iters)
     keys: List[str] = []
-    for r in rows:
-        keys += [k for k in r if k not in keys]
+    for r in rows:  # '_seconds': the estimate as a number, not shown
+        keys += [k for k in r if k not in keys and not k.startswith('_')]
     lines = ['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)]
     lines += [
         '| ' + ' | '.join(str(r.get(k, '')) for k in keys) + ' |' for r in rows
     ]
+    if time_iters > 0:
+        lines += ['', _total_line(rows, time_iters)]
     reports: Dict[str, object] = {}
     for sid in pipe.plan:
         training = stage_training(pipe.ctx, sid.kind)

@@ -3,6 +3,8 @@
 trains, also where the data or the network is missing."""
 import os.path as osp
 
+import pytest
+
 from mmcasp.pipeline import CaspPipeline, prepare_casp
 from mmcasp.pipeline.plan import format_plan, plan_rows
 from mmcasp.utils import load_config
@@ -40,3 +42,33 @@ def test_dry_run_of_a_coco_recipe_without_data_or_network(tmp_path):
         assert f'| {stage} | to run |' in text
     assert 'checks: the pipeline cannot start' in text
     assert 'instances_train2017.json does not exist' in text
+
+
+def test_dry_run_times_each_stage_on_its_own_config_and_data(
+        toy_root, tmp_path):
+    """``--time-iters``: every stage to run gets an estimate, measured on
+    its own config (seconds per iteration times its iterations), and the
+    plan sums them; nothing is written to the work dir."""
+    work = tmp_path / 'w'
+    pipe = CaspPipeline(_casp(toy_root), str(work))
+    rows = {r['stage']: r for r in plan_rows(pipe, time_iters=1)}
+    for stage in ('labeler', 'warmup', 'finetune', 'baseline'):
+        est = rows[stage]['time (est.)']
+        assert est.endswith(' s/iter)'), (stage, est)
+        per = float(est.split('(')[1].split(' ')[0])
+        # iterations (4 x 1 at batch 4; warmup: 8 images -> 2 x 1) x s/iter
+        iters = 2 if stage == 'warmup' else 4
+        assert rows[stage]['_seconds'] == pytest.approx(
+            per * iters, rel=0.01, abs=0.02)
+    assert rows['pseudo']['time (est.)'].endswith(' s/image)')
+    text = format_plan(pipe, time_iters=1)
+    assert 'estimated time of the stages to run: ' in text
+    assert 'not timed' not in text and '_seconds' not in text
+    assert not work.exists() or not any(work.iterdir())
+
+
+def test_dry_run_timing_says_what_it_could_not_time(tmp_path):
+    cfg = load_config(COCO)
+    casp = prepare_casp(cfg, str(tmp_path / 'w'), str(tmp_path / 'coco'))
+    text = format_plan(CaspPipeline(casp, str(tmp_path / 'w')), time_iters=1)
+    assert 'estimated time: none (no stage to run could be timed' in text
