@@ -59,7 +59,7 @@ def test_dry_run_times_each_stage_on_its_own_config_and_data(
         # iterations (4 x 1 at batch 4; warmup: 8 images -> 2 x 1) x s/iter
         iters = 2 if stage == 'warmup' else 4
         assert rows[stage]['_seconds'] == pytest.approx(
-            per * iters, rel=0.01, abs=0.02)
+            per * iters, rel=0.01, abs=0.03)  # per: rounded to 0.01 s
     assert rows['pseudo']['time (est.)'].endswith(' s/image)')
     text = format_plan(pipe, time_iters=1)
     assert 'estimated time of the stages to run: ' in text
