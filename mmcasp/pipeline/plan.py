@@ -15,7 +15,8 @@ from mmcasp.utils import (InputFileError, format_stage_init_reports,
                           init_report, load_json)
 from .errors import PipelineError
 from .settings import StageSettings
-from .stage_configs import with_overrides, with_transfer_init
+from .stage_configs import (innermost_dataset, with_overrides,
+                            with_transfer_init)
 
 __all__ = ['stage_training', 'planned_config', 'plan_rows', 'format_plan']
 
@@ -89,12 +90,39 @@ def timing_config(ctx, kind: str, training: StageSettings):
     return ctx.stage_config(kind, training, split, class_specific, pretrain)
 
 
+def validation_runs(train_cfg: dict, epochs: int) -> int:
+    """How many times an epoch-based training of ``epochs`` validates
+    (mmengine's ``EpochBasedTrainLoop``: after each epoch ``e >=
+    val_begin`` with ``e % val_interval == 0``, and after the last)."""
+    if train_cfg.get('type') == 'IterBasedTrainLoop' or \
+            train_cfg.get('by_epoch') is False:
+        return 0
+    every = train_cfg.get('val_interval', 1)
+    begin = train_cfg.get('val_begin', 1)
+    return sum(1 for e in range(1, epochs + 1)
+               if e >= begin and (e % every == 0 or e == epochs))
+
+
+def checkpoint_saves(default_hooks: dict, epochs: int) -> int:
+    """How many checkpoints an epoch-based training of ``epochs`` saves
+    (mmengine's ``CheckpointHook``: every ``interval`` epochs, and the
+    last with ``save_last``, its default)."""
+    hook = default_hooks.get('checkpoint') or {}
+    if not hook or hook.get('by_epoch') is False:
+        return 0
+    every = hook.get('interval', -1)
+    last = 1 if hook.get('save_last', True) else 0
+    if every <= 0:
+        return last
+    return epochs // every + (last if epochs % every else 0)
+
+
 def _estimate(ctx, sid, training, row: dict, n_images: str,
               time_iters: int) -> Optional[float]:
     """Time the stage (training iterations, or labeling for ``pseudo``);
     fill ``row['time (est.)']`` (text) and ``row['_seconds']``; the
     seconds, or ``None`` if not timed."""
-    from .stage_timing import seconds_per_image, seconds_per_iteration
+    from .stage_timing import seconds_per_image, time_training
     try:
         if sid.kind == 'pseudo':
             cfg = timing_config(ctx, 'labeler', training)
@@ -105,13 +133,25 @@ def _estimate(ctx, sid, training, row: dict, n_images: str,
             row['_seconds'] = total
             return total
         cfg = timing_config(ctx, sid.kind, training)
-        per = seconds_per_iteration(cfg, time_iters)
+        timed = time_training(cfg, time_iters)
+        per = timed.iteration
         epochs = training.epochs or cfg.train_cfg.get('max_epochs')
-        total = per * math.ceil(
-            int(n_images) / cfg.train_dataloader.batch_size) * epochs
-        row['time (est.)'] = f'{_duration(total)} ({per:.2f} s/iter)'
-        row['_seconds'] = total
-        return total
+        total = timed.total(
+            math.ceil(int(n_images) / cfg.train_dataloader.batch_size), epochs,
+            checkpoint_saves(cfg.get('default_hooks', {}), epochs))
+        runs = validation_runs(cfg.train_cfg, epochs)
+        n_val = _images(innermost_dataset(
+            cfg.val_dataloader).get('ann_file')) if runs else '0'
+        val = 0.0
+        if runs and n_val.isdigit():
+            val = runs * int(n_val) * seconds_per_image(
+                cfg, time_iters * cfg.val_dataloader.batch_size,
+                cfg.val_dataloader.batch_size)
+        row['time (est.)'] = (f'{_duration(total + val)} ({per:.2f} s/iter; '
+                              f'validation {runs} x {n_val} images: '
+                              f'{_duration(val)})')
+        row['_seconds'] = total + val
+        return total + val
     except Exception as e:  # a report, not a run: say why, go on
         row['time (est.)'] = f'not timed ({type(e).__name__}: ' \
             f'{str(e).splitlines()[0][:120] if str(e) else ""})'
@@ -124,12 +164,15 @@ def plan_rows(pipe, time_iters: int = 0) -> List[dict]:
     ``iterations`` (per epoch x epochs, at the config's batch size) and
     ``starts from`` (the backbone's initial weights, after the offline
     switch). With ``time_iters`` > 0, a stage to run also gets ``time
-    (est.)``: its training steps timed on ``time_iters`` iterations (after
-    one more) times its iterations, or its labeling timed on
-    ``time_iters`` batches times the unlabeled images; validation and
-    checkpoints are not counted. A pseudo stage is timed with the
-    labeler's untrained model (its prediction count, hence the mask
-    time, differs from a trained one's), a warmup on labeled images."""
+    (est.)``: its training timed on ``time_iters`` iterations (after one
+    more; :func:`~mmcasp.pipeline.stage_timing.time_training`) times its
+    iterations, plus each epoch's start and its validations (timed on
+    ``time_iters`` batches), or its labeling timed on ``time_iters``
+    batches times the unlabeled images, and the checkpoints it saves
+    (serialised in memory: logging and the disk writes are not counted).
+    A pseudo stage is timed with the labeler's untrained model (its
+    prediction count, hence the mask time, differs from a trained one's),
+    a warmup on labeled images."""
     ctx = pipe.ctx
     rows, counts = [], {}
     for sid in pipe.plan:
@@ -187,11 +230,11 @@ def _total_line(rows: List[dict], time_iters: int) -> str:
     if not seconds:
         return ('estimated time: none (no stage to run could be timed: '
                 'see each stage\'s row and the checks below)')
-    return (
-        f'estimated time of the stages to run: {_duration(sum(seconds))}'
-        ' (training steps and labeling in this process, each timed on '
-        f'{time_iters} iterations; validation and checkpoints not counted' +
-        (f'; not timed: {", ".join(untimed)}' if untimed else '') + ')')
+    return (f'estimated time of the stages to run: {_duration(sum(seconds))}'
+            ' (training, validation, checkpoints and labeling in this '
+            f'process, each timed on {time_iters} iterations; logging and '
+            'writing checkpoints to disk not counted' +
+            (f'; not timed: {", ".join(untimed)}' if untimed else '') + ')')
 
 
 def format_plan(pipe, time_iters: int = 0) -> str:

@@ -5,8 +5,9 @@ casp.py --dry-run --time-iters N``): the dry run's time estimate. Nothing
 is written and nothing is downloaded: the model keeps its random
 initialisation (the time of a step does not depend on the weights, except
 where a prediction count does: see :func:`seconds_per_image`)."""
+import io
 import time
-from typing import Iterator
+from dataclasses import dataclass
 
 import torch
 from mmengine.config import Config
@@ -14,18 +15,18 @@ from mmengine.registry import DefaultScope
 
 from mmcasp.utils.build import build_model
 
-__all__ = ['seconds_per_iteration', 'seconds_per_image']
+__all__ = ['TrainingTime', 'time_training', 'seconds_per_image']
 
 
 def _device() -> str:
     return 'cuda' if torch.cuda.is_available() else 'cpu'
 
 
-def _loader(cfg: Config, key: str, seed: int) -> Iterator:
+def _loader(cfg: Config, key: str, seed: int):
     from mmengine.runner import Runner
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmcasp')):
-        return iter(Runner.build_dataloader(cfg[key], seed=seed))
+        return Runner.build_dataloader(cfg[key], seed=seed)
 
 
 def _model(cfg: Config) -> torch.nn.Module:
@@ -35,7 +36,7 @@ def _model(cfg: Config) -> torch.nn.Module:
     return revert_sync_batchnorm(model).to(_device())
 
 
-def _batches(loader: Iterator, warmup: int, timed: int) -> tuple:
+def _batches(loader, warmup: int, timed: int) -> tuple:
     """``(warm-up batches, timed batches)`` from the first ``warmup +
     timed`` of ``loader``; a set with fewer batches times the ones it has
     again (the same batches take the same time)."""
@@ -50,16 +51,42 @@ def _batches(loader: Iterator, warmup: int, timed: int) -> tuple:
     return got[:warmup], (rest * timed)[:timed]
 
 
-def seconds_per_iteration(cfg: Config,
-                          iterations: int = 3,
-                          warmup: int = 1,
-                          seed: int = 0) -> float:
-    """Mean wall seconds of one training iteration of ``cfg`` (a stage's
-    Runner config) in this process: ``warmup`` iterations, then the mean
-    of the next ``iterations``, each its forward, backward and optimizer
-    step (``model.train_step``) at the config's batch size (the batches are
-    loaded before the clock starts: a DataLoader's workers keep up with a
-    forward-bound step).
+@dataclass
+class TrainingTime:
+    """What one epoch of a training stage costs, measured.
+
+    Attributes:
+        iteration: Seconds per training iteration: loading the batch (the
+            DataLoader's workers, as in training), forward, backward and
+            optimizer step (``model.train_step``).
+        epoch_start: Seconds from an epoch's start to its first batch (the
+            DataLoader's workers starting); 0 with ``persistent_workers``,
+            whose workers start once.
+        checkpoint: Seconds to serialise the model's and the optimizer's
+            state, as a checkpoint holds them (in memory: the disk write
+            is not counted).
+    """
+    iteration: float
+    epoch_start: float
+    checkpoint: float
+
+    def total(self, iterations_per_epoch: int, epochs: int,
+              checkpoints: int) -> float:
+        """Seconds of ``epochs`` epochs of training steps with
+        ``checkpoints`` checkpoints saved."""
+        steps = self.epoch_start + iterations_per_epoch * self.iteration
+        return epochs * steps + checkpoints * self.checkpoint
+
+
+def time_training(cfg: Config,
+                  iterations: int = 3,
+                  warmup: int = 1,
+                  seed: int = 0) -> TrainingTime:
+    """Time the training of ``cfg`` (a stage's Runner config) in this
+    process: the first batch's arrival (the epoch start), ``warmup``
+    iterations, then the mean of the next ``iterations`` at the config's
+    batch size. A set with fewer batches trains its last batch again for
+    the rest (without loading it again).
 
     Raises:
         ValueError: the training set is empty.
@@ -69,14 +96,36 @@ def seconds_per_iteration(cfg: Config,
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmcasp')):
         optim = build_optim_wrapper(model, cfg.optim_wrapper)
-    warm, timed = _batches(
-        _loader(cfg, 'train_dataloader', seed), warmup, iterations)
-    for data in warm:
-        model.train_step(data, optim)
+    loader = _loader(cfg, 'train_dataloader', seed)
     t0 = time.perf_counter()
-    for data in timed:
+    batches = iter(loader)
+    last = next(batches, None)
+    start = time.perf_counter() - t0
+    if last is None:
+        raise ValueError('the training set is empty')
+    model.train_step(last, optim)
+    for _ in range(warmup - 1):
+        last = next(batches, last)
+        model.train_step(last, optim)
+    done, t0 = 0, time.perf_counter()
+    for data in batches:
         model.train_step(data, optim)
-    return (time.perf_counter() - t0) / len(timed)
+        last, done = data, done + 1
+        if done == iterations:
+            break
+    spent = time.perf_counter() - t0
+    for _ in range(iterations - done):
+        t1 = time.perf_counter()
+        model.train_step(last, optim)
+        spent += time.perf_counter() - t1
+    t0 = time.perf_counter()
+    torch.save(
+        dict(state_dict=model.state_dict(), optimizer=optim.state_dict()),
+        io.BytesIO())
+    checkpoint = time.perf_counter() - t0
+    persistent = loader.num_workers > 0 and loader.persistent_workers
+    return TrainingTime(spent / iterations, 0.0 if persistent else start,
+                        checkpoint)
 
 
 @torch.no_grad()
@@ -97,7 +146,7 @@ def seconds_per_image(cfg: Config,
     cfg.val_dataloader.batch_size = batch_size
     model = _model(cfg).eval()
     warm, timed = _batches(
-        _loader(cfg, 'val_dataloader', seed), 1,
+        iter(_loader(cfg, 'val_dataloader', seed)), 1,
         max(1, -(-images // batch_size)))
     for data in warm:
         model.test_step(data)

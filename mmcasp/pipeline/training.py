@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 from mmcasp.datasets import DatasetCheckError, check_datasets
 from mmcasp.datasets.mask_loading import rle_mask_problems
 from mmcasp.engine.hooks import LastValMetricsHook
-from mmcasp.utils import apply_offline
+from mmcasp.utils import apply_offline, shut_down_runner_workers
 from .errors import PipelineError
 from .stage_configs import validates_on_test_split, with_resume_point
 
@@ -61,6 +61,7 @@ def train_stage(stage: str, cfg: Config) -> dict:
         metrics = last_val.metrics  # the evaluator broadcast them
     elif cfg.get('test_dataloader') is not None:
         metrics = runner.test()  # computed on rank 0, broadcast to all
+    shut_down_runner_workers(runner)  # now, not in a later stage's gc
     return dict(
         checkpoint=osp.join(cfg.work_dir,
                             f'epoch_{cfg.train_cfg.max_epochs}.pth'),

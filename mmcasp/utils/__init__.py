@@ -6,6 +6,7 @@ from .cli import USER_ERRORS, description, run_main, runner_config
 from .config import config_root, package_root, register_config_package
 from .config_options import (ConfigOptionError, closest, merge_options,
                              option_key_problems, set_dotted)
+from .dataloader_workers import shut_down_runner_workers, shut_down_workers
 from .dist import (DistLaunchError, cpu_model_wrapper_cfg, init_distributed,
                    slurm_dist_env)
 from .fileio import dump_json_atomic, link_or_copy
@@ -32,5 +33,6 @@ __all__ = [
     'runner_config', 'ConfigOptionError', 'closest', 'merge_options',
     'option_key_problems', 'set_dotted', 'OFFLINE_ENV', 'InitReport',
     'apply_offline', 'init_report', 'offline_enabled', 'stage_init_reports',
-    'format_stage_init_reports'
+    'format_stage_init_reports', 'shut_down_workers',
+    'shut_down_runner_workers'
 ]

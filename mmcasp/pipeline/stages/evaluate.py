@@ -11,6 +11,7 @@ from mmengine.logging import print_log
 from mmengine.runner import Runner
 
 from mmcasp.registry import STAGES
+from mmcasp.utils import shut_down_runner_workers
 from ..context import from_rank0
 from ..stage_configs import eval_config, is_panoptic
 from ..stage_graph import BUILTIN
@@ -133,4 +134,7 @@ class EvaluateStage(BaseStage):
             cfg, ev, rec['checkpoint'],
             osp.join(ctx.records.dir(self.name), f"{ev['name']}_{stage}"),
             name, ctx.launcher)
-        return {k: float(v) for k, v in Runner.from_cfg(cfg).test().items()}
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+        shut_down_runner_workers(runner, ['test'])
+        return {k: float(v) for k, v in metrics.items()}
