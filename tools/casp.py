@@ -94,6 +94,8 @@ def parse_args(argv=None):
         'sum (builds the models, untrained; downloads nothing)')
     p.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = p.parse_args(argv)
+    if args.time_iters < 0:
+        p.error(f'--time-iters: a number of iterations, not {args.time_iters}')
     if args.time_iters and not args.dry_run:
         p.error('--time-iters times the stages of a --dry-run: add --dry-run')
     if 'LOCAL_RANK' not in os.environ:

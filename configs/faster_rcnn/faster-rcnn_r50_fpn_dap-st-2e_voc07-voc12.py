@@ -12,18 +12,19 @@
 # tools/pseudo_label.py's flags): keep a prediction whose score is >= 0.6,
 # or that is the image's highest-scoring one, with horizontal-flip
 # test-time augmentation (merged per class), class labels kept, written as
-# a COCO json of the VOC classes:
+# a COCO json of the VOC classes (VOC's trainval.txt lists image ids: make
+# a list of file names first):
+#   sed 's/$/.jpg/' data/VOCdevkit/VOC2012/ImageSets/Main/trainval.txt \
+#       > data/VOCdevkit/voc12_trainval_images.txt
 #   python tools/pseudo_label.py configs/transfer/faster-rcnn-dap_r50_fpn_14e_voc07.py \
 #       work_dirs/faster-rcnn-dap_r50_fpn_14e_voc07/epoch_14.pth \
-#       --images data/VOCdevkit/VOC2012/ImageSets/Main/trainval.txt \
+#       --images data/VOCdevkit/voc12_trainval_images.txt \
 #       --image-root data/VOCdevkit/VOC2012/JPEGImages \
 #       --delta 0.6 --keep-top --flip --class-specific \
 #       --out data/VOCdevkit/annotations/voc12_trainval_pseudo.json \
 #       --cfg-options model.test_cfg.rcnn.score_thr=0.0
-# (a text list names one image per line; VOC's trainval.txt holds ids:
-# give the list with the .jpg names, e.g. sed 's/$/.jpg/'. The score_thr
-# override lets the top box through when it scores below mmdet's 0.05.
-# ">= 0.6" is applied as "> 0.6", mmcasp's delta rule.) Then:
+# (the score_thr override lets the top box through when it scores below
+# mmdet's 0.05; ">= 0.6" is applied as "> 0.6", mmcasp's delta rule.) Then:
 #   python tools/train.py configs/faster_rcnn/faster-rcnn_r50_fpn_dap-st-2e_voc07-voc12.py \
 #       --cfg-options load_from=work_dirs/faster-rcnn-dap_r50_fpn_14e_voc07/epoch_14.pth
 # lr: not stated; ours continues the finetune's final lr (0.001) for the 2

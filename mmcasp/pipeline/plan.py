@@ -18,7 +18,10 @@ from .settings import StageSettings
 from .stage_configs import (innermost_dataset, with_overrides,
                             with_transfer_init)
 
-__all__ = ['stage_training', 'planned_config', 'plan_rows', 'format_plan']
+__all__ = [
+    'stage_training', 'planned_config', 'timing_config', 'validation_runs',
+    'checkpoint_saves', 'plan_rows', 'format_plan'
+]
 
 
 def stage_training(ctx, kind: str) -> Optional[StageSettings]:
@@ -127,15 +130,21 @@ def _estimate(ctx, sid, training, row: dict, n_images: str,
         if sid.kind == 'pseudo':
             cfg = timing_config(ctx, 'labeler', training)
             batch = ctx.pseudo.batch_size
-            per = seconds_per_image(cfg, time_iters * batch, batch)
+            # flip TTA: a second forward of each image
+            per = seconds_per_image(cfg, time_iters * batch,
+                                    batch) * (2 if ctx.pseudo.flip else 1)
             total = per * int(n_images)
-            row['time (est.)'] = f'{_duration(total)} ({per:.2f} s/image)'
+            row['time (est.)'] = f'{_duration(total)} ({per:.3g} s/image' + (
+                ', with flip TTA)' if ctx.pseudo.flip else ')')
             row['_seconds'] = total
             return total
         cfg = timing_config(ctx, sid.kind, training)
+        epochs = training.epochs or cfg.train_cfg.get('max_epochs')
+        if (not epochs or cfg.train_cfg.get('type') == 'IterBasedTrainLoop'
+                or cfg.train_cfg.get('by_epoch') is False):
+            raise ValueError('only epoch-based schedules are estimated')
         timed = time_training(cfg, time_iters)
         per = timed.iteration
-        epochs = training.epochs or cfg.train_cfg.get('max_epochs')
         total = timed.total(
             math.ceil(int(n_images) / cfg.train_dataloader.batch_size), epochs,
             checkpoint_saves(cfg.get('default_hooks', {}), epochs))
@@ -147,14 +156,14 @@ def _estimate(ctx, sid, training, row: dict, n_images: str,
             val = runs * int(n_val) * seconds_per_image(
                 cfg, time_iters * cfg.val_dataloader.batch_size,
                 cfg.val_dataloader.batch_size)
-        row['time (est.)'] = (f'{_duration(total + val)} ({per:.2f} s/iter; '
+        row['time (est.)'] = (f'{_duration(total + val)} ({per:.3g} s/iter; '
                               f'validation {runs} x {n_val} images: '
                               f'{_duration(val)})')
         row['_seconds'] = total + val
         return total + val
     except Exception as e:  # a report, not a run: say why, go on
-        row['time (est.)'] = f'not timed ({type(e).__name__}: ' \
-            f'{str(e).splitlines()[0][:120] if str(e) else ""})'
+        why = str(e).splitlines()[0][:120] if str(e) else ''
+        row['time (est.)'] = f'not timed ({type(e).__name__}: {why})'
         return None
 
 
@@ -233,7 +242,7 @@ def _total_line(rows: List[dict], time_iters: int) -> str:
     return (f'estimated time of the stages to run: {_duration(sum(seconds))}'
             ' (training, validation, checkpoints and labeling in this '
             f'process, each timed on {time_iters} iterations; logging and '
-            'writing checkpoints to disk not counted' +
+            'writing checkpoints to disk and the evaluate stage not counted' +
             (f'; not timed: {", ".join(untimed)}' if untimed else '') + ')')
 
 

@@ -5,6 +5,7 @@ casp.py --dry-run --time-iters N``): the dry run's time estimate. Nothing
 is written and nothing is downloaded: the model keeps its random
 initialisation (the time of a step does not depend on the weights, except
 where a prediction count does: see :func:`seconds_per_image`)."""
+import copy
 import io
 import time
 from dataclasses import dataclass
@@ -14,12 +15,21 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmcasp.utils.build import build_model
+from mmcasp.utils.dataloader_workers import shut_down_workers
 
 __all__ = ['TrainingTime', 'time_training', 'seconds_per_image']
 
 
 def _device() -> str:
     return 'cuda' if torch.cuda.is_available() else 'cpu'
+
+
+def _now() -> float:
+    """``time.perf_counter()`` once the GPU's queued work is done (a
+    training step returns before its kernels finish)."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter()
 
 
 def _loader(cfg: Config, key: str, seed: int):
@@ -97,35 +107,38 @@ def time_training(cfg: Config,
             cfg.get('default_scope', 'mmcasp')):
         optim = build_optim_wrapper(model, cfg.optim_wrapper)
     loader = _loader(cfg, 'train_dataloader', seed)
-    t0 = time.perf_counter()
-    batches = iter(loader)
-    last = next(batches, None)
-    start = time.perf_counter() - t0
-    if last is None:
-        raise ValueError('the training set is empty')
-    model.train_step(last, optim)
-    for _ in range(warmup - 1):
-        last = next(batches, last)
+    try:
+        t0 = _now()
+        batches = iter(loader)
+        last = next(batches, None)
+        start = _now() - t0
+        if last is None:
+            raise ValueError('the training set is empty')
         model.train_step(last, optim)
-    done, t0 = 0, time.perf_counter()
-    for data in batches:
-        model.train_step(data, optim)
-        last, done = data, done + 1
-        if done == iterations:
-            break
-    spent = time.perf_counter() - t0
-    for _ in range(iterations - done):
-        t1 = time.perf_counter()
-        model.train_step(last, optim)
-        spent += time.perf_counter() - t1
-    t0 = time.perf_counter()
-    torch.save(
-        dict(state_dict=model.state_dict(), optimizer=optim.state_dict()),
-        io.BytesIO())
-    checkpoint = time.perf_counter() - t0
-    persistent = loader.num_workers > 0 and loader.persistent_workers
-    return TrainingTime(spent / iterations, 0.0 if persistent else start,
-                        checkpoint)
+        for _ in range(warmup - 1):
+            last = next(batches, last)
+            model.train_step(last, optim)
+        done, t0 = 0, _now()
+        for data in batches:
+            model.train_step(data, optim)
+            last, done = data, done + 1
+            if done == iterations:
+                break
+        spent = _now() - t0
+        for _ in range(iterations - done):
+            t1 = _now()
+            model.train_step(last, optim)
+            spent += _now() - t1
+        t0 = _now()
+        torch.save(
+            dict(state_dict=model.state_dict(), optimizer=optim.state_dict()),
+            io.BytesIO())
+        checkpoint = _now() - t0
+        persistent = loader.num_workers > 0 and loader.persistent_workers
+        return TrainingTime(spent / iterations, 0.0 if persistent else start,
+                            checkpoint)
+    finally:
+        shut_down_workers(loader)  # persistent workers: now, not at gc
 
 
 @torch.no_grad()
@@ -142,15 +155,18 @@ def seconds_per_image(cfg: Config,
     Raises:
         ValueError: the validation set is empty.
     """
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     cfg.val_dataloader.batch_size = batch_size
     model = _model(cfg).eval()
-    warm, timed = _batches(
-        iter(_loader(cfg, 'val_dataloader', seed)), 1,
-        max(1, -(-images // batch_size)))
+    loader = _loader(cfg, 'val_dataloader', seed)
+    try:
+        warm, timed = _batches(
+            iter(loader), 1, max(1, -(-images // batch_size)))
+    finally:
+        shut_down_workers(loader)
     for data in warm:
         model.test_step(data)
-    done, t0 = 0, time.perf_counter()
+    done, t0 = 0, _now()
     for data in timed:
         done += len(model.test_step(data))
-    return (time.perf_counter() - t0) / done
+    return (_now() - t0) / done

@@ -53,15 +53,17 @@ def train_stage(stage: str, cfg: Config) -> dict:
     runner = Runner.from_cfg(with_resume_point(cfg))
     last_val = LastValMetricsHook()
     runner.register_hook(last_val)
-    runner.train()
-    metrics = {}
-    if (last_val.epoch is not None
-            and last_val.epoch == cfg.train_cfg.get('max_epochs')
-            and validates_on_test_split(cfg)):
-        metrics = last_val.metrics  # the evaluator broadcast them
-    elif cfg.get('test_dataloader') is not None:
-        metrics = runner.test()  # computed on rank 0, broadcast to all
-    shut_down_runner_workers(runner)  # now, not in a later stage's gc
+    try:
+        runner.train()
+        metrics = {}
+        if (last_val.epoch is not None
+                and last_val.epoch == cfg.train_cfg.get('max_epochs')
+                and validates_on_test_split(cfg)):
+            metrics = last_val.metrics  # the evaluator broadcast them
+        elif cfg.get('test_dataloader') is not None:
+            metrics = runner.test()  # computed on rank 0, broadcast to all
+    finally:
+        shut_down_runner_workers(runner)  # now, not in a later stage's gc
     return dict(
         checkpoint=osp.join(cfg.work_dir,
                             f'epoch_{cfg.train_cfg.max_epochs}.pth'),

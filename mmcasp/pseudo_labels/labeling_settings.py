@@ -20,8 +20,10 @@ class LabelingSettings:
         keep_top: Also keep each image's highest-scoring prediction (of
             those passing ``min_size``), whatever its score: DAP Table 9's
             self-training rule, "score >= 0.6 or the image's top box"
-            (``delta=0.6, keep_top=True``). An image is then dropped empty
-            only when the model predicts nothing for it.
+            (``delta=0.6, keep_top=True``). An image can still be dropped
+            empty: when the model predicts nothing for it, every box is
+            under ``min_size``, or the top box's mask is empty (the next
+            box is not promoted).
         flip: Horizontal-flip test-time augmentation: the flipped image's
             predictions are merged with the image's by NMS (per class for
             class-specific labels).

@@ -303,20 +303,22 @@ def merge_flip_predictions(pred: dict,
                            pred_flip: dict,
                            width: int,
                            iou_threshold: float = 0.6,
-                           max_num: int = 1000) -> dict:
+                           max_num: int = 1000,
+                           per_class: bool = False) -> dict:
     """Horizontal-flip test-time augmentation for one image.
 
     Args:
         pred: ``dict(bboxes (N, 4) xyxy, scores (N, )[, masks (N, H, W)][,
             labels (N, )])`` on the original image (tensors or numpy).
-            With ``labels`` in both, a box suppresses only boxes of its own
-            class (mmcv's ``batched_nms``) and the labels are kept:
-            class-specific pseudo labels (DAP's self-training); without,
-            one class-agnostic NMS.
         pred_flip: The same on the horizontally flipped image.
         width: Image width in pixels.
         iou_threshold: NMS IoU over the union.
         max_num: Keep at most this many.
+        per_class: A box suppresses only boxes of its own class (mmcv's
+            ``batched_nms`` on ``labels``, which both must hold) and the
+            labels are kept: class-specific pseudo labels (DAP's
+            self-training). ``False``: one class-agnostic NMS (CaSP's
+            labels), whatever classes the model predicts.
 
     Returns:
         dict: Merged predictions (tensors) in the original image's
@@ -332,7 +334,9 @@ def merge_flip_predictions(pred: dict,
         [scores_a,
          torch.as_tensor(pred_flip['scores'], device=dev).float()])
     labels = None
-    if 'labels' in pred and 'labels' in pred_flip:
+    if per_class:
+        if 'labels' not in pred or 'labels' not in pred_flip:
+            raise ValueError('per_class: both predictions need labels')
         labels = torch.cat([
             torch.as_tensor(pred['labels'], device=dev),
             torch.as_tensor(pred_flip['labels'], device=dev)

@@ -312,9 +312,12 @@ class DetectorPredictor:
         for it, res, res_f, pre in zip(items, results, flipped, pre_drops):
             pred = _as_dict(res.pred_instances)
             if res_f is not None:
-                pred = merge_flip_predictions(pred,
-                                              _as_dict(res_f.pred_instances),
-                                              it['width'], self.flip_iou)
+                pred = merge_flip_predictions(
+                    pred,
+                    _as_dict(res_f.pred_instances),
+                    it['width'],
+                    self.flip_iou,
+                    per_class=self.category_ids is not None)
             inst, dropped = select_instances(
                 pred['bboxes'],
                 pred['scores'],

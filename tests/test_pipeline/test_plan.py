@@ -3,6 +3,8 @@
 trains, also where the data or the network is missing."""
 import os.path as osp
 
+import pytest
+
 from mmcasp.pipeline import CaspPipeline, prepare_casp
 from mmcasp.pipeline.plan import (checkpoint_saves, format_plan, plan_rows,
                                   validation_runs)
@@ -86,3 +88,38 @@ def test_dry_run_timing_says_what_it_could_not_time(tmp_path):
     casp = prepare_casp(cfg, str(tmp_path / 'w'), str(tmp_path / 'coco'))
     text = format_plan(CaspPipeline(casp, str(tmp_path / 'w')), time_iters=1)
     assert 'estimated time: none (no stage to run could be timed' in text
+
+
+def test_each_estimate_adds_up_what_was_timed(toy_root, tmp_path, monkeypatch):
+    """With fixed timings (2 s per iteration, 0.5 s per epoch start,
+    0.25 s per checkpoint, 0.125 s per predicted image) every estimate is
+    exactly its iterations, epochs, validations and checkpoints."""
+    from mmcasp.pipeline import stage_timing
+    monkeypatch.setattr(
+        stage_timing, 'time_training',
+        lambda cfg, n: stage_timing.TrainingTime(2.0, 0.5, 0.25))
+    monkeypatch.setattr(stage_timing, 'seconds_per_image',
+                        lambda cfg, n, batch: 0.125)
+    pipe = CaspPipeline(_casp(toy_root), str(tmp_path / 'w'))
+    rows = {r['stage']: r for r in plan_rows(pipe, time_iters=1)}
+    # 1 epoch, one validation of the 8 val images, one checkpoint (the
+    # last); the labeler and the class-specific stages: 16 labeled images
+    # at batch 4; the warmup: at most 8 pseudo-labeled images
+    per_stage = dict(labeler=4, warmup=2, finetune=4, baseline=4)
+    for stage, iters in per_stage.items():
+        expected = (0.5 + iters * 2.0) + 0.25 + 8 * 0.125
+        assert rows[stage]['_seconds'] == pytest.approx(expected), stage
+        assert rows[stage]['time (est.)'].startswith(
+            f'{expected:.0f} s (2 s/iter; validation 1 x 8 images: 1 s)')
+    assert rows['pseudo']['_seconds'] == pytest.approx(8 * 0.125)
+    total = sum(r['_seconds'] for r in rows.values() if '_seconds' in r)
+    assert total == pytest.approx(9.75 + 5.75 + 9.75 + 9.75 + 1.0)
+    # flip TTA: two forwards per image
+    casp = _casp(toy_root)
+    casp['pseudo']['flip'] = True
+    rows = {
+        r['stage']: r
+        for r in plan_rows(
+            CaspPipeline(casp, str(tmp_path / 'w2')), time_iters=1)
+    }
+    assert rows['pseudo']['_seconds'] == pytest.approx(2 * 8 * 0.125)

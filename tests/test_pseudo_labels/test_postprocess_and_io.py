@@ -75,23 +75,19 @@ def test_flip_merge_per_class_keeps_overlapping_boxes_of_other_classes():
         bboxes=np.array([[40, 0, 50, 10], [40, 0, 50, 10]], np.float32),
         scores=np.array([0.8, 0.7], np.float32),
         labels=np.array([3, 5]))
-    merged = merge_flip_predictions(pred, flip, w, iou_threshold=0.5)
+    merged = merge_flip_predictions(
+        pred, flip, w, iou_threshold=0.5, per_class=True)
     np.testing.assert_allclose(merged['bboxes'],
                                [[0, 0, 10, 10], [0, 0, 10, 10]])
     np.testing.assert_allclose(merged['scores'], [0.9, 0.7])
     assert merged['labels'].tolist() == [3, 5]
-    # without labels one class-agnostic NMS keeps the first box only
-    agnostic = merge_flip_predictions(
-        {
-            k: v
-            for k, v in pred.items() if k != 'labels'
-        }, {
-            k: v
-            for k, v in flip.items() if k != 'labels'
-        },
-        w,
-        iou_threshold=0.5)
+    # class-agnostic labels (the default), even from a model that predicts
+    # classes: one NMS over all boxes keeps the first box only
+    agnostic = merge_flip_predictions(pred, flip, w, iou_threshold=0.5)
     assert len(agnostic['scores']) == 1 and 'labels' not in agnostic
+    with pytest.raises(ValueError, match='need labels'):
+        unlabeled = {k: v for k, v in pred.items() if k != 'labels'}
+        merge_flip_predictions(unlabeled, flip, w, per_class=True)
 
 
 def test_merge_flip_predictions():

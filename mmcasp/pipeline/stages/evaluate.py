@@ -135,6 +135,8 @@ class EvaluateStage(BaseStage):
             osp.join(ctx.records.dir(self.name), f"{ev['name']}_{stage}"),
             name, ctx.launcher)
         runner = Runner.from_cfg(cfg)
-        metrics = runner.test()
-        shut_down_runner_workers(runner, ['test'])
+        try:
+            metrics = runner.test()
+        finally:
+            shut_down_runner_workers(runner, ['test'])
         return {k: float(v) for k, v in metrics.items()}
