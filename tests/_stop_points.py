@@ -28,12 +28,13 @@ from typing import Callable, Optional
 
 import torch.utils.data
 from mmcv.transforms import BaseTransform
+from mmengine.config import Config
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS, TRANSFORMS
 
 from mmcasp.pseudo_labels import read_records
-from tests._helpers import REPO_ROOT, pythonpath, subprocess_env
+from tests._helpers import REPO_ROOT, TINY_CONFIG, pythonpath, subprocess_env
 
 STOP_FILE_ENV = 'MMCASP_TEST_STOP_FILE'
 #: a config's ``custom_imports`` that registers the stop points
@@ -132,3 +133,23 @@ def wait_for_stop(stop_file: str,
         time.sleep(0.1)
     with open(stop_file) as f:
         return f.read().strip()
+
+
+def stopping_config(tmp_path,
+                    shard: str,
+                    records: int,
+                    config: str = TINY_CONFIG) -> str:
+    """``config`` whose test pipeline starts with :class:`StopAfterRecords`:
+    with the stop file in the environment, the labeling process stops
+    itself once ``shard`` holds ``records`` records; without it, the
+    pipeline is ``config``'s. Written under ``tmp_path``; its path."""
+    steps = Config.fromfile(
+        config).to_dict()['test_dataloader']['dataset']['pipeline']
+    steps = [dict(type='StopAfterRecords', shard=shard, records=records)
+             ] + steps
+    path = tmp_path / 'stopping.py'
+    path.write_text(f'_base_ = {config!r}\n'
+                    f'custom_imports = {IMPORTS!r}\n'
+                    f'test_dataloader = dict(dataset=dict(pipeline={steps!r}))'
+                    '\n')
+    return str(path)

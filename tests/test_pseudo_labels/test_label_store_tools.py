@@ -21,7 +21,6 @@ import subprocess
 import sys
 
 import pytest
-from mmengine.config import Config
 
 from mmcasp.pseudo_labels import read_records
 from mmcasp.pseudo_labels.label_store import build_store
@@ -29,7 +28,8 @@ from mmcasp.utils import run_main
 from tests._fixed_labelers import make_confident_condinst
 from tests._helpers import REPO_ROOT, TINY_CONFIG, free_port, subprocess_env
 from tests._label_records import make_records, write_records
-from tests._stop_points import IMPORTS, importable_env, stop_env, wait_for_stop
+from tests._stop_points import (importable_env, stop_env, stopping_config,
+                                wait_for_stop)
 from tests.test_pseudo_labels.test_label_store import store_content
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'pseudo_label.py')
@@ -91,23 +91,6 @@ def _label(checkpoint, toy_root, out, *extra, config=TINY_CONFIG):
         osp.join(toy_root, 'annotations', 'unlabeled.json'), '--image-root',
         osp.join(toy_root, 'images', 'unlabeled')
     ] + ARGS + OPTS + list(extra)
-
-
-def _stopping_config(tmp_path, shard: str, records: int) -> str:
-    """TINY_CONFIG whose test pipeline starts with the test-only
-    ``StopAfterRecords`` (tests/_stop_points.py): with the stop file in the
-    environment, the labeling process stops itself once ``shard`` holds
-    ``records`` records; without it, the pipeline is TINY_CONFIG's."""
-    steps = Config.fromfile(
-        TINY_CONFIG).to_dict()['test_dataloader']['dataset']['pipeline']
-    steps = [dict(type='StopAfterRecords', shard=shard, records=records)
-             ] + steps
-    path = tmp_path / 'stopping.py'
-    path.write_text(f'_base_ = {TINY_CONFIG!r}\n'
-                    f'custom_imports = {IMPORTS!r}\n'
-                    f'test_dataloader = dict(dataset=dict(pipeline={steps!r}))'
-                    '\n')
-    return str(path)
 
 
 @pytest.fixture(scope='module')
@@ -224,7 +207,7 @@ def test_killed_labeling_and_killed_build_resume_to_the_same_store(
         checkpoint,
         toy_root,
         store,
-        config=_stopping_config(tmp_path, shard, 4))
+        config=stopping_config(tmp_path, shard, 4))
     stop, log = str(tmp_path / 'stopped'), str(tmp_path / 'killed.log')
     with open(log, 'w') as f:
         proc = subprocess.Popen(

@@ -11,7 +11,6 @@ import sys
 
 import numpy as np
 import pytest
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmcasp.datasets import ClassAgnosticCocoDataset
@@ -20,7 +19,8 @@ from mmcasp.utils import register_all_modules
 from tests._fixed_labelers import make_confident_condinst
 from tests._helpers import (REPO_ROOT, TINY_CONFIG, free_port, subprocess_env,
                             toy_cfg_options)
-from tests._stop_points import IMPORTS, importable_env, stop_env, wait_for_stop
+from tests._stop_points import (importable_env, stop_env, stopping_config,
+                                wait_for_stop)
 
 TOOL = osp.join(REPO_ROOT, 'tools', 'pseudo_label.py')
 # score_thr 0: the model's pre-filter keeps all that delta would keep
@@ -200,23 +200,6 @@ def test_two_processes_give_identical_results(reference, checkpoint, toy_root,
     assert 'shard-001-of-002.jsonl' in shards
 
 
-def _stopping_config(tmp_path, shard: str, records: int) -> str:
-    """TINY_CONFIG whose test pipeline starts with the test-only
-    ``StopAfterRecords`` (tests/_stop_points.py): with the stop file in the
-    environment, the labeling process stops itself once ``shard`` holds
-    ``records`` records; without it, the pipeline is TINY_CONFIG's."""
-    steps = Config.fromfile(
-        TINY_CONFIG).to_dict()['test_dataloader']['dataset']['pipeline']
-    steps = [dict(type='StopAfterRecords', shard=shard, records=records)
-             ] + steps
-    path = tmp_path / 'stopping.py'
-    path.write_text(f'_base_ = {TINY_CONFIG!r}\n'
-                    f'custom_imports = {IMPORTS!r}\n'
-                    f'test_dataloader = dict(dataset=dict(pipeline={steps!r}))'
-                    '\n')
-    return str(path)
-
-
 def test_killed_run_resumes_without_redoing_or_duplicates(
         reference, checkpoint, toy_root, tmp_path):
     """Killed (SIGKILL) once 4 of the 8 images are recorded: the run stops
@@ -228,7 +211,7 @@ def test_killed_run_resumes_without_redoing_or_duplicates(
     shard = out + '.shards/shard-000-of-001.jsonl'
     cmd = [
         sys.executable, TOOL,
-        _stopping_config(tmp_path, shard, 4), checkpoint, '--out', out,
+        stopping_config(tmp_path, shard, 4), checkpoint, '--out', out,
         '--batch-size', '2'
     ] + _source(toy_root) + ARGS + OPTS
     stop, log = str(tmp_path / 'stopped'), str(tmp_path / 'killed.log')

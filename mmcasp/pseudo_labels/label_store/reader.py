@@ -8,6 +8,7 @@ process: a DataLoader worker (forked or spawned) reads with its own file
 descriptors and ``os.pread`` (no shared file position), and pickling the
 store sends its path only.
 """
+import contextlib
 import os
 from typing import Dict, Iterator
 
@@ -125,7 +126,7 @@ class LabelStore:
         self.__init__(state['path'])
 
     def __del__(self) -> None:
-        try:
+        # at interpreter exit the modules close() uses may be gone already;
+        # a reader that cannot close then has nothing left to release
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:
-            pass
