@@ -42,7 +42,12 @@ from mmcasp.utils import description, register_all_modules
 def parse_args():
     p = argparse.ArgumentParser(description=description(__doc__))
     p.add_argument('--config', required=True)
-    p.add_argument('--checkpoint')
+    p.add_argument(
+        '--checkpoint',
+        help='default: the model initialised with torch.manual_seed(0) '
+        '(backbone from its init_cfg, i.e. ImageNet where the config says '
+        'so; random where MMCASP_OFFLINE=1), saved once so that every loop '
+        'runs the same weights')
     p.add_argument('--images', required=True, help='COCO json of images')
     p.add_argument('--image-root', required=True)
     p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 8, 32])
@@ -58,7 +63,18 @@ def parse_args():
         'batch)')
     p.add_argument(
         '--rounds', type=int, default=2, help='interleaved timed rounds')
+    p.add_argument(
+        '--micro-batch',
+        type=int,
+        default=LabelingSettings.micro_batch,
+        help="the batch-invariant CPU forward's images per pass")
     p.add_argument('--max-images', type=int, help='first N images only')
+    p.add_argument(
+        '--processes',
+        type=int,
+        default=2,
+        help='also label with this many processes (gloo, one thread each, '
+        'batch 8) and compare with the single-process labels (0: skip)')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     p.add_argument('--out', required=True)
     return p.parse_args()
@@ -81,12 +97,16 @@ class Ours:
                  workers,
                  delta,
                  tmp,
-                 invariant=True):
+                 invariant=True,
+                 micro_batch=LabelingSettings.micro_batch):
         self.pred = build_detector_predictor(
             cfg,
             model=model,
             settings=LabelingSettings(
-                delta=delta, fp16=fp16, batch_invariant=invariant))
+                delta=delta,
+                fp16=fp16,
+                batch_invariant=invariant,
+                micro_batch=micro_batch))
         self.entries, self.bs, self.workers = entries, bs, workers
         self.name = f'ours bs {bs}' + ('' if invariant else ' oneDNN')
         self.out = osp.join(tmp, f'ours_{bs}_{fp16}_{invariant}.json')
@@ -206,6 +226,63 @@ def cam_postprocess(num=2000, size=18):
     return dict(maps_per_s=num / wall, map_size=size, boxes=n_boxes)
 
 
+def seeded_checkpoint(cfg, tmp):
+    """The config's model initialised under ``torch.manual_seed(0)``, saved
+    as a checkpoint that every loop (and the stock Runner) loads."""
+    torch.manual_seed(0)
+    model = load_detector(cfg, None, device='cpu')
+    path = osp.join(tmp, 'seeded_init.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), path)
+    return path
+
+
+def _label_in_process(rank, world, port, cfg_file, checkpoint, entries,
+                      settings, out):
+    import os
+    os.environ.update(
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        WORLD_SIZE=str(world))
+    torch.set_num_threads(1)  # as torchrun and mmengine set per process
+    torch.distributed.init_process_group('gloo', rank=rank, world_size=world)
+    try:
+        register_all_modules(init_default_scope=False)
+        pred = build_detector_predictor(
+            cfg_file, checkpoint, settings=settings)
+        run_pseudo_labeling(
+            entries,
+            pred,
+            out,
+            prepare=pred.prepare,
+            batch_size=8,
+            num_workers=0,
+            show_progress=False)
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def multi_process_labels(cfg, checkpoint, entries, world, settings, tmp):
+    """The labels ``world`` processes of one thread write with
+    ``settings``."""
+    import socket
+
+    import torch.multiprocessing as mp
+    cfg_file = osp.join(tmp, 'config.py')
+    cfg.dump(cfg_file)
+    out = osp.join(tmp, f'processes_{world}.json')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    mp.spawn(
+        _label_in_process,
+        args=(world, port, cfg_file, checkpoint, entries, settings, out),
+        nprocs=world)
+    with open(out) as f:
+        d = json.load(f)
+    return d['images'], d['annotations']
+
+
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -222,6 +299,8 @@ def main():
         dump_json_atomic(src, images)
     args.images = images
     entries, _, _ = collect_images(args.images, args.image_root)
+    if args.checkpoint is None:
+        args.checkpoint = seeded_checkpoint(cfg, tmp)
     model = load_detector(cfg, args.checkpoint)
     device = str(next(model.parameters()).device)
     res = dict(
@@ -248,8 +327,8 @@ def main():
     modes = [True] + ([False] if args.onednn else [])
     loops += [
         Ours(model, cfg, entries, bs, fp16, args.num_workers, args.delta, tmp,
-             invariant) for invariant in modes for fp16 in precisions
-        for bs in args.batch_sizes
+             invariant, args.micro_batch) for invariant in modes
+        for fp16 in precisions for bs in args.batch_sizes
     ]
     for loop in loops:
         loop.warm_up()
@@ -269,6 +348,9 @@ def main():
                 batch_size=loop.bs,
                 fp16=loop.pred.fp16,
                 batch_invariant=loop.pred.batch_invariant,
+                forward=loop.pred.forward_settings(),
+                kernels=loop.pred.invariant.summary()
+                if loop.pred.invariant else None,
                 labels_identical_to_first=labels == first))
     if not args.skip_stock:
         res['stock'] = summary(loops[0].runs, batch_size=1)
@@ -278,6 +360,14 @@ def main():
     res['labels_identical_across_batch_sizes'] = all(
         r['labels_identical_to_first'] for r in res['ours']
         if r['batch_invariant'])
+    if args.processes > 1:
+        first = next(loop for loop in ours if loop.pred.batch_invariant)
+        res['processes'] = args.processes
+        settings = LabelingSettings(
+            delta=args.delta, micro_batch=args.micro_batch)
+        res['labels_identical_across_processes'] = multi_process_labels(
+            cfg, args.checkpoint, entries, args.processes, settings,
+            tmp) == first.labels()
     print(json.dumps(res['ours']), json.dumps(res['stock']))
     torch.set_num_threads(1)
     res['cam_postprocess_1core'] = cam_postprocess()

@@ -105,6 +105,12 @@ def parse_args(argv=None):
         '--batch-size', type=int, default=LabelingSettings.batch_size)
     parser.add_argument(
         '--num-workers', type=int, default=LabelingSettings.num_workers)
+    parser.add_argument(
+        '--micro-batch',
+        type=int,
+        default=LabelingSettings.micro_batch,
+        help='CPU: images per forward pass (labels are the same for any '
+        '--batch-size and process count, not for another --micro-batch)')
     parser.add_argument('--fp16', action='store_true', help='GPU only')
     parser.add_argument(
         '--device',
@@ -156,6 +162,7 @@ def main(argv=None):
         keep_top=args.keep_top,
         flip=args.flip,
         fp16=args.fp16,
+        micro_batch=args.micro_batch,
         batch_size=args.batch_size,
         num_workers=args.num_workers)
     predictor = build_detector_predictor(
@@ -176,7 +183,8 @@ def main(argv=None):
         min_size=args.min_size,
         keep_top=args.keep_top,
         class_specific=args.class_specific,
-        flip=args.flip)
+        flip=args.flip,
+        forward=predictor.forward_settings())
     stats = label_images(
         predictor,
         entries,

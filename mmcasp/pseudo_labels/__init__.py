@@ -11,6 +11,7 @@ from .class_categories import class_categories, model_classes
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
+from .invariant_cpu_forward import InvariantCpuForward, fixed_micro_batches
 from .label_files import load_pseudo_labels
 from .labeling_driver import label_images
 from .labeling_loop import (DecodedImages, empty_result_message, format_stats,
@@ -40,5 +41,6 @@ __all__ = [
     'empty_result_message', 'ComparisonError', 'check_comparable',
     'match_images', 'label_images', 'build_detector_predictor',
     'class_categories', 'model_classes', 'build_cam_predictor', 'CAM_INPUTS',
-    'cam_rules', 'load_pseudo_labels', 'ImageList', 'list_images'
+    'cam_rules', 'load_pseudo_labels', 'ImageList', 'list_images',
+    'InvariantCpuForward', 'fixed_micro_batches'
 ]

@@ -270,6 +270,8 @@ def _label(mine: Sequence[dict], predict: Callable, shard: str,
            show_progress: bool) -> Counter:
     """Label ``mine``, appending one record per image to ``shard``;
     returns the predictions dropped, by reason."""
+    multiple = getattr(predict, 'batch_multiple', 1)
+    batch_size = -(-batch_size // multiple) * multiple
     loader = DataLoader(
         DecodedImages(mine, prepare, max_pixels),
         batch_size=batch_size,
@@ -416,9 +418,12 @@ def run_pseudo_labeling(
             default ``<out_file>.shards`` for a COCO file,
             ``<out_file>/records`` for a store. Delete it to start over.
         prepare: ``(entry, img) -> inputs``, run in DataLoader workers.
-        batch_size: At most this many images per forward pass; a batch
-            only holds images of one ``batch_key`` (see
-            :func:`bucket_batches`).
+        batch_size: At most this many images per call of ``predict``; a
+            batch only holds images of one ``batch_key`` (see
+            :func:`bucket_batches`). Rounded up to a multiple of
+            ``predict.batch_multiple`` where the predictor has one (the
+            detector's CPU micro-batch: a pass short of it is filled with
+            copies).
         num_workers: DataLoader workers decoding images.
         categories: Categories of the file (default one ``object``).
         info: Extra ``info`` (model, checkpoint, δ...).

@@ -28,14 +28,28 @@ class LabelingSettings:
             predictions are merged with the image's by NMS (per class for
             class-specific labels).
         fp16: Autocast the forward pass to fp16 (GPU only).
-        batch_invariant: On a CPU, convolutions whose results do not depend
-            on the batch (no oneDNN): an image's labels are then the same
-            for any batch size or number of processes. It costs speed on
-            larger models (EfficientNet-Lite0 CondInst at 512 px: the
-            forward pass about 1.7-2x slower, see docs/benchmarks.md);
-            ``False`` takes oneDNN's kernels, whose last bits depend on the
-            batch. No effect on a GPU.
-        batch_size: Images per forward pass (labels do not depend on it).
+        batch_invariant: On a CPU, an image's labels are the same for any
+            batch size, thread count or number of processes (on one machine
+            and torch build; without ``flip``): every forward pass runs
+            exactly ``micro_batch`` images, and each convolution computes
+            the bits oneDNN computes on one thread
+            (:mod:`~mmcasp.pseudo_labels.invariant_cpu_forward`; about as
+            fast as plain oneDNN once each input shape is met, see
+            docs/benchmarks.md). ``False`` runs the batch as it comes on
+            oneDNN, whose last bits depend on the batch and the thread
+            count. No effect on a GPU.
+        micro_batch: Images per CPU forward pass under ``batch_invariant``
+            (>= 2; the last pass of a batch is filled with copies). Labels
+            depend on it in the last bits, so keep it when labels must match
+            an earlier run's.
+        channels_last: On a CPU, the model's weights and inputs in
+            channels-last memory format, oneDNN's own layout (faster on
+            EfficientNet-Lite0 and R-50 here, see docs/benchmarks.md);
+            other last bits than channels-first. No effect on a GPU.
+        batch_size: Images per call of the predictor (the forward passes
+            on a GPU, or with ``batch_invariant=False``); on a CPU with
+            ``batch_invariant`` rounded up to a multiple of
+            ``micro_batch``. Labels do not depend on it.
         num_workers: DataLoader processes decoding and preparing images.
     """
     delta: float = 0.2
@@ -45,12 +59,14 @@ class LabelingSettings:
     flip: bool = False
     fp16: bool = False
     batch_invariant: bool = True
+    micro_batch: int = 4
+    channels_last: bool = True
     batch_size: int = 8
     num_workers: int = 2
 
     def predictor_kwargs(self) -> dict:
-        """The rules, as :class:`~mmcasp.pseudo_labels.DetectorPredictor`
-        takes them."""
+        """The rules and the forward's settings, as
+        :class:`~mmcasp.pseudo_labels.DetectorPredictor` takes them."""
         return dict(
             delta=self.delta,
             max_per_image=self.max_per_image,
@@ -58,7 +74,9 @@ class LabelingSettings:
             keep_top=self.keep_top,
             flip=self.flip,
             fp16=self.fp16,
-            batch_invariant=self.batch_invariant)
+            batch_invariant=self.batch_invariant,
+            micro_batch=self.micro_batch,
+            channels_last=self.channels_last)
 
     def loop_kwargs(self) -> dict:
         """The loop, as :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`

@@ -26,6 +26,8 @@ from mmengine.registry import DefaultScope
 
 from .cam import cam_to_boxes, nms_keep, scale_boxes
 from .coco_io import xyxy_to_xywh
+from .invariant_cpu_forward import (InvariantCpuForward, fixed_micro_batches,
+                                    mkldnn_disabled)
 from .labeling_settings import LabelingSettings
 from .objectness import objectness_rule
 from .postprocess import (box_filter, condinst_mask_logits,
@@ -70,24 +72,11 @@ def _autocast(enabled: bool, device: torch.device):
     return contextlib.nullcontext()
 
 
-@contextlib.contextmanager
-def _mkldnn_off():
-    """CPU convolutions whose results do not depend on the batch: without
-    oneDNN (``torch.backends.mkldnn.enabled = False``; its ``flags()`` also
-    sets TF32 and warns on CPU builds) and without NNPACK (which ATen uses
-    from batch 16 on, giving other last bits than at batch 1)."""
-    prev = torch.backends.mkldnn.enabled
-    torch.backends.mkldnn.enabled = False
-    try:
-        with torch.backends.nnpack.flags(enabled=False):
-            yield
-    finally:
-        torch.backends.mkldnn.enabled = prev
-
-
 def _invariant_cpu(enabled: bool, device: torch.device):
+    """ATen's CPU convolutions (see :func:`mkldnn_disabled`), for the CAM
+    labeler's one-image forwards."""
     if enabled and device.type == 'cpu':
-        return _mkldnn_off()
+        return mkldnn_disabled()
     return contextlib.nullcontext()
 
 
@@ -124,27 +113,36 @@ class DetectorPredictor:
         prefilter: Apply the box rules (δ, size) before the mask head, so
             masks are computed and pasted for candidates only (same labels,
             see :meth:`_prefiltered_predict`); for CondInst-like models.
-        batch_invariant: On a CPU, convolutions whose results do not depend
-            on the batch (see :meth:`_invariant`). With the
+        batch_invariant: On a CPU, forward passes of a fixed
+            ``micro_batch`` whose results do not depend on the batch or the
+            thread count (see :meth:`_cpu_invariant`). With the
             :meth:`batch_key` buckets, an image's labels are then the same
             for any batch size or number of processes.
+        micro_batch: Images per CPU forward pass when ``batch_invariant``
+            (at least 2: for one image, ATen's matrix products take another
+            path, threaded differently).
+        channels_last: On a CPU, the model's weights and inputs in
+            channels-last memory format, oneDNN's own layout (faster; other
+            last bits than channels-first). Converts ``model`` in place:
+            pass ``False`` for a model that goes on training.
     """
 
-    def __init__(
-            self,
-            model: torch.nn.Module,
-            test_pipeline: Sequence[dict],
-            delta: float = LabelingSettings.delta,
-            max_per_image: int = LabelingSettings.max_per_image,
-            min_size: float = LabelingSettings.min_size,
-            keep_top: bool = LabelingSettings.keep_top,
-            flip: bool = LabelingSettings.flip,
-            flip_iou: float = 0.6,
-            fp16: bool = LabelingSettings.fp16,
-            scope: str = 'mmcasp',
-            category_ids: Optional[Sequence[int]] = None,
-            prefilter: bool = True,
-            batch_invariant: bool = LabelingSettings.batch_invariant) -> None:
+    def __init__(self,
+                 model: torch.nn.Module,
+                 test_pipeline: Sequence[dict],
+                 delta: float = LabelingSettings.delta,
+                 max_per_image: int = LabelingSettings.max_per_image,
+                 min_size: float = LabelingSettings.min_size,
+                 keep_top: bool = LabelingSettings.keep_top,
+                 flip: bool = LabelingSettings.flip,
+                 flip_iou: float = 0.6,
+                 fp16: bool = LabelingSettings.fp16,
+                 scope: str = 'mmcasp',
+                 category_ids: Optional[Sequence[int]] = None,
+                 prefilter: bool = True,
+                 batch_invariant: bool = LabelingSettings.batch_invariant,
+                 micro_batch: int = LabelingSettings.micro_batch,
+                 channels_last: bool = LabelingSettings.channels_last) -> None:
         self.category_ids = category_ids
         self.model = model.eval()
         with DefaultScope.overwrite_default_scope(scope):
@@ -159,6 +157,18 @@ class DetectorPredictor:
         self.prefilter = prefilter
         self.batch_invariant = batch_invariant
         self.device = next(model.parameters()).device
+        on_cpu = self.device.type == 'cpu'
+        if batch_invariant and on_cpu and micro_batch < 2:
+            raise ValueError(
+                f'micro_batch must be >= 2 for batch-invariant CPU labels, '
+                f'got {micro_batch}')
+        self.micro_batch = micro_batch
+        self.channels_last = channels_last and on_cpu
+        if self.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        #: the batch-invariant CPU forward (its kernel choices)
+        self.invariant = InvariantCpuForward(self.model) \
+            if batch_invariant and on_cpu else None
         #: how the model's scores become the objectness δ is compared with
         #: (:mod:`mmcasp.pseudo_labels.objectness`)
         self.objectness, self._to_objectness = objectness_rule(model)
@@ -200,16 +210,6 @@ class DetectorPredictor:
                                         np.ascontiguousarray(img[:, ::-1]))
         return out
 
-    def _invariant(self):
-        """On a CPU, run without oneDNN (mkldnn) convolutions: those pick
-        kernels by batch size, so an image's outputs change in the last
-        bits with the batch it is in (measured: up to 4e-6 on the toy
-        CondInst's logits). ATen's own CPU convolution computes each image
-        of a batch with the same per-image GEMM: bit-identical results for
-        any batch, at about the same speed for small models (see
-        docs/benchmarks.md)."""
-        return _invariant_cpu(self.batch_invariant, self.device)
-
     def _staged(self) -> bool:
         """Masks only for the predictions that can be kept: for an mmdet
         single-stage instance segmentor with a box head (CondInst, YOLACT)
@@ -219,7 +219,8 @@ class DetectorPredictor:
                 and isinstance(m, SingleStageInstanceSegmentor) and m.with_bbox
                 and m.with_mask)
 
-    def _prefiltered_predict(self, data: dict) -> Tuple[list, List[Counter]]:
+    def _prefiltered_predict(self, data: dict,
+                             n_real: int) -> Tuple[list, List[Counter]]:
         """``SingleStageInstanceSegmentor.predict`` with CaSP's box rules
         (:func:`box_filter`: δ and size, on the original-image boxes) applied
         between the box head and the mask head, so the mask head computes
@@ -238,7 +239,7 @@ class DetectorPredictor:
             scale = res.bboxes.new_tensor(sample.scale_factor).repeat((1, 2))
             keep, why = box_filter(res.bboxes / scale, res.scores, self.delta,
                                    self.min_size, self.keep_top)
-            results[i] = res[keep]
+            results[i] = res[keep] if i < n_real else res[:0]
             drops.append(why)
         if isinstance(m.mask_head, CondInstMaskHead):
             self._paste_condinst(x, results, samples)
@@ -266,33 +267,75 @@ class DetectorPredictor:
             self._sync()
             self.timings['mask_paste_s'] += time.perf_counter() - t0
 
-    def _pairs_singletons(self) -> bool:
-        """Whether a lone image is run as a pair with its own copy: on a CPU
-        (``batch_invariant``), a forward of one image takes another path
-        than a forward of several (ATen runs a batch's per-image GEMMs one
-        thread each, a single image's GEMM on every thread; oneDNN picks
-        another kernel), so its outputs differed in the last bits from the
-        same image's in a batch (measured on the toy CondInst with 2
-        threads: up to 5e-6 on the box head's outputs; identical with 1).
-        From two images on, every batch size gives the same bits, with any
-        number of threads. Costs one more image's forward per lone
-        image."""
-        return self.batch_invariant and self.device.type == 'cpu'
+    @property
+    def batch_multiple(self) -> int:
+        """Batches worth calling with are multiples of this: the CPU
+        micro-batch (``batch_invariant``; a pass short of it is filled with
+        copies), else 1. :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`
+        rounds its batch size up to a multiple of it."""
+        return self.micro_batch if self.invariant is not None else 1
+
+    def forward_settings(self) -> dict:
+        """What the labels' last bits depend on besides the model and the
+        rules (for a label file's ``info``)."""
+        out = dict(
+            device=self.device.type,
+            batch_invariant=self.invariant is not None,
+            channels_last=self.channels_last,
+            fp16=self.fp16 and self.device.type == 'cuda')
+        if self.invariant is not None:
+            out['micro_batch'] = self.micro_batch
+        return out
+
+    def _cpu_invariant(self):
+        """The CPU forward of ``batch_invariant``
+        (:class:`~mmcasp.pseudo_labels.invariant_cpu_forward.
+        InvariantCpuForward`: every convolution computes the bits oneDNN
+        computes on one thread for its input shape; GroupNorm on
+        channels-first input; the rest on ATen), each pass of exactly
+        ``micro_batch`` images (:meth:`_predict`). For one input shape, an
+        image's outputs do not depend on the other images of the pass
+        (measured on EfficientNet-Lite0 and R-50 CondInst: the same bits at
+        any position of passes of 2, 4 and 8). So the labels are the same
+        for any batch size, thread or process count (tested)."""
+        return self.invariant.enabled() if self.invariant \
+            else contextlib.nullcontext()
 
     @torch.no_grad()
     def _predict(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
-        if len(packed) == 1 and self._pairs_singletons():
-            results, drops = self._predict(packed * 2)
-            return results[:1], drops[:1]
-        with _autocast(self.fp16, self.device), self._invariant():
-            if not self._staged():
-                results = self.model.test_step(pseudo_collate(packed))
-                for res in results:
-                    res.pred_instances.scores = self._to_objectness(
-                        res.pred_instances.scores)
-                return results, [Counter()] * len(packed)
+        if self.invariant is None:
+            return self._forward(packed, len(packed))
+        results, drops = [], []
+        for batch, n in fixed_micro_batches(packed, self.micro_batch):
+            # the fill-up copies get their own data samples (predictions
+            # are written into them)
+            batch[n:] = [
+                dict(p, data_samples=p['data_samples'].clone())
+                for p in batch[n:]
+            ]
+            res, why = self._forward(batch, n)
+            results += res[:n]
+            drops += why[:n]
+        return results, drops
+
+    def _forward(self, packed: List[dict],
+                 n_real: int) -> Tuple[list, List[Counter]]:
+        """One forward pass (``BaseModel.test_step``: preprocessing, then
+        ``predict``), with the objectness as the scores. Items from
+        ``n_real`` on are fill-up copies: no masks are made for them where
+        the mask head runs apart (:meth:`_prefiltered_predict`)."""
+        with _autocast(self.fp16, self.device), self._cpu_invariant():
             data = self.model.data_preprocessor(pseudo_collate(packed), False)
-            return self._prefiltered_predict(data)
+            if self.channels_last:
+                data['inputs'] = data['inputs'].contiguous(
+                    memory_format=torch.channels_last)
+            if self._staged():
+                return self._prefiltered_predict(data, n_real)
+            results = self.model(**data, mode='predict')
+            for res in results:
+                res.pred_instances.scores = self._to_objectness(
+                    res.pred_instances.scores)
+            return results, [Counter()] * len(packed)
 
     def _sync(self) -> None:
         if self.device.type == 'cuda':

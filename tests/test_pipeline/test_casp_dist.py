@@ -51,13 +51,12 @@ def _annotations(path):
 def _same_labels(a, b):
     """The same labels per image, exactly: boxes, scores and masks.
 
-    The rule for any number of processes and threads. Labeling runs its
-    convolutions without oneDNN and NNPACK (``pseudo.batch_invariant``),
-    whose results change with the batch and the thread count; a batch
-    only holds images of one padded shape, and a lone image runs as a
-    pair with its copy (one image's forward takes another path with
-    several threads), so each image gets the same forward however the work
-    is split. Measured with image-dependent predictions: identical files
+    The rule for any number of processes and threads. Labeling
+    (``pseudo.batch_invariant``) runs every CPU forward on a fixed
+    micro-batch, a batch only holds images of one padded shape, and each
+    convolution runs on oneDNN only where it gives one thread's bits (else
+    on ATen), so each image gets the same forward however the work is
+    split. Measured with image-dependent predictions: identical files
     for OMP_NUM_THREADS unset, 1 and 2, with 1 or 2 processes, batch 1, 2
     or 4 (tests/test_pseudo_labels/test_tools.py checks one such pair, 1
     thread against 2 processes of 2, on every run). Training is another

@@ -2,15 +2,15 @@
 """An image's pseudo labels do not depend on the batch it is in.
 
 Batches hold images of one padded input shape (``bucket_batches`` with the
-detector's ``batch_key``), the CPU forward uses convolutions that compute
-every image of a batch alike (``DetectorPredictor._invariant``) and a lone
-image is run as a pair with its copy (``_pairs_singletons``: a one-image
-forward is threaded differently), so batch 1, batch 8 and two processes
-write the same file, compared exactly (boxes, scores, RLEs and ids as
-written): no tolerance is needed, because every image goes through the same
-floating-point operations in all three runs, whatever the thread count
-(the suite runs with OMP_NUM_THREADS unset, 1 and 2). The CAM labeler runs
-each image's forward alone.
+detector's ``batch_key``), every CPU forward pass holds exactly
+``micro_batch`` images, and each convolution computes what oneDNN computes
+on one thread (:mod:`mmcasp.pseudo_labels.invariant_cpu_forward`), so
+batch 1, batch 8
+and two one-thread processes write the same file, compared exactly (boxes,
+scores, RLEs and ids as written): no tolerance is needed, because every
+image goes through the same floating-point operations in all three runs,
+whatever the thread count (the suite runs with OMP_NUM_THREADS unset, 1 and
+2). The CAM labeler runs each image's forward alone.
 """
 import functools
 import json
@@ -97,25 +97,34 @@ def _detector_predictor(**kw):
     return DetectorPredictor(model, pipeline, delta=0.05, **kw)
 
 
-def test_network_outputs_same_for_any_batch_from_two_images_on():
-    """The predictor's CPU forward context: no oneDNN (kernels chosen by
-    batch size) and no NNPACK (ATen uses it from batch 16 on). From two
-    images on, an image's outputs are the same bits in any batch; a lone
-    image takes another path with more than one thread (its GEMM is
-    threaded), so the predictor runs it as a pair with its copy."""
-    pred = _detector_predictor()
-    assert pred._pairs_singletons()
-    torch.manual_seed(0)
-    x = torch.randn(16, 3, 96, 128)
-    with torch.no_grad(), pred._invariant():
-        batch = pred.model.bbox_head(pred.model.extract_feat(x))
-        pair = pred.model.bbox_head(pred.model.extract_feat(x[-2:]))
-        doubled = pred.model.bbox_head(
-            pred.model.extract_feat(x[-1:].repeat(2, 1, 1, 1)))
-    for outs_b, outs_2, outs_d in zip(batch, pair, doubled):
-        for b, two, d in zip(outs_b, outs_2, outs_d):
-            assert torch.equal(b[-1:], two[-1:])
-            assert torch.equal(b[-1:], d[:1])
+def test_cpu_forward_runs_fixed_micro_batches():
+    """Every CPU forward pass holds exactly ``micro_batch`` images, the
+    last filled with copies (oneDNN chooses its kernel by the input shape,
+    batch included; ATen's one-image convolutions depend on the thread
+    count), and an image's outputs are the same in any of them."""
+    pred = _detector_predictor(micro_batch=2)
+    assert pred.forward_settings() == dict(
+        device='cpu',
+        batch_invariant=True,
+        channels_last=True,
+        fp16=False,
+        micro_batch=2)
+    sizes = []
+    forward = pred._forward
+    pred._forward = lambda packed, n: sizes.append(len(packed)) or forward(
+        packed, n)
+    rng = np.random.default_rng(0)
+    items = []
+    for i in range(3):
+        img = (rng.random((120, 160, 3)) * 255).astype(np.uint8)
+        entry = dict(id=i, path=f'{i}.png')
+        items.append(dict(entry=entry, inputs=pred.prepare(entry, img)))
+    three = pred(items)
+    assert sizes == [2, 2]
+    assert [pred([it])[0] for it in items] == three
+    assert sizes[2:] == [2, 2, 2]
+    with pytest.raises(ValueError, match='micro_batch'):
+        _detector_predictor(micro_batch=1)
 
 
 def test_masks_for_candidates_only_give_the_stock_labels():

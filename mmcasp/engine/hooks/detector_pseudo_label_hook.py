@@ -48,12 +48,19 @@ class DetectorPseudoLabelHook(BasePseudoLabelHook):
 
     def build_predictor(self, runner, model):
         from mmcasp.pseudo_labels import build_detector_predictor
+
+        # the runner's model goes on training: its memory format stays
         predictor = build_detector_predictor(
-            runner.cfg, model=model, settings=self.settings)
+            runner.cfg,
+            model=model,
+            settings=self.settings,
+            channels_last=False)
         extra = dict(
             description='CaSP detector pseudo labels',
             model_config=runner.cfg.filename,
             checkpoint=f'{runner.work_dir} (epoch {runner.epoch})',
             **self.settings.predictor_kwargs())
-        extra.pop('fp16')
+        for key in ('fp16', 'batch_invariant', 'micro_batch', 'channels_last'):
+            extra.pop(key)
+        extra['forward'] = predictor.forward_settings()
         return predictor, None, extra

@@ -175,13 +175,17 @@ class BaseLabeler(metaclass=ABCMeta):
         that the statistics count every listed entry."""
         from mmcasp.pseudo_labels import label_images
         predictor = self.split_predictor(ctx, record, split)
+        info = self.info(ctx, record)
+        if hasattr(predictor, 'forward_settings'):
+            # what the labels' last bits depend on, as run
+            info['forward'] = predictor.forward_settings()
         return label_images(
             predictor,
             entries,
             out,
             image_root,
             refused=refused,
-            info=self.info(ctx, record),
+            info=info,
             categories=self.categories(ctx, predictor),
             drop_empty=drop_empty,
             show_progress=show_progress,

@@ -81,7 +81,9 @@ class DetectorLabeler(BaseLabeler):
 
     def info(self, ctx, record: dict) -> dict:
         rules = ctx.pseudo.predictor_kwargs()
-        rules.pop('fp16')  # the rules, not the forward's precision
+        # the rules; how the forward ran goes in info['forward']
+        for key in ('fp16', 'batch_invariant', 'micro_batch', 'channels_last'):
+            rules.pop(key)
         return dict(
             labeler=ctx.labeler_type,
             checkpoint=osp.abspath(record['checkpoint']),
