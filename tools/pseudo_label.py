@@ -178,13 +178,9 @@ def main(argv=None):
         description='CaSP detector pseudo labels',
         model_config=os.path.abspath(args.config),
         checkpoint=os.path.abspath(args.checkpoint),
-        delta=args.delta,
-        max_per_image=args.max_per_image,
-        min_size=args.min_size,
-        keep_top=args.keep_top,
         class_specific=args.class_specific,
-        flip=args.flip,
-        forward=predictor.forward_settings())
+        forward=predictor.forward_settings(),
+        **settings.rules())
     stats = label_images(
         predictor,
         entries,

@@ -64,15 +64,22 @@ class LabelingSettings:
     batch_size: int = 8
     num_workers: int = 2
 
-    def predictor_kwargs(self) -> dict:
-        """The rules and the forward's settings, as
-        :class:`~mmcasp.pseudo_labels.DetectorPredictor` takes them."""
+    def rules(self) -> dict:
+        """The rules that make predictions labels: what a label file's
+        ``info`` records of the settings (how the forward ran goes in its
+        ``forward``, from ``DetectorPredictor.forward_settings``)."""
         return dict(
             delta=self.delta,
             max_per_image=self.max_per_image,
             min_size=self.min_size,
             keep_top=self.keep_top,
-            flip=self.flip,
+            flip=self.flip)
+
+    def predictor_kwargs(self) -> dict:
+        """The rules and the forward's settings, as
+        :class:`~mmcasp.pseudo_labels.DetectorPredictor` takes them."""
+        return dict(
+            self.rules(),
             fp16=self.fp16,
             batch_invariant=self.batch_invariant,
             micro_batch=self.micro_batch,

@@ -59,8 +59,6 @@ class DetectorPseudoLabelHook(BasePseudoLabelHook):
             description='CaSP detector pseudo labels',
             model_config=runner.cfg.filename,
             checkpoint=f'{runner.work_dir} (epoch {runner.epoch})',
-            **self.settings.predictor_kwargs())
-        for key in ('fp16', 'batch_invariant', 'micro_batch', 'channels_last'):
-            extra.pop(key)
-        extra['forward'] = predictor.forward_settings()
+            forward=predictor.forward_settings(),
+            **self.settings.rules())
         return predictor, None, extra

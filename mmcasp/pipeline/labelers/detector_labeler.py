@@ -80,13 +80,10 @@ class DetectorLabeler(BaseLabeler):
         return cats
 
     def info(self, ctx, record: dict) -> dict:
-        rules = ctx.pseudo.predictor_kwargs()
         # the rules; how the forward ran goes in info['forward']
-        for key in ('fp16', 'batch_invariant', 'micro_batch', 'channels_last'):
-            rules.pop(key)
         return dict(
             labeler=ctx.labeler_type,
             checkpoint=osp.abspath(record['checkpoint']),
             model_config=osp.abspath(record['config']),
             class_specific=ctx.pseudo.class_specific,
-            **rules)
+            **ctx.pseudo.rules())
