@@ -103,7 +103,7 @@ for m in models:
     print(f"| {m} | stock | 1 | fp32 | {s['images_per_s']:.1f} | 1.0x | | | |")
     for o in r['ours']:
         print(f"| {m} | mmcasp | {o['batch_size']} | "
-              f"{'fp16' if o['fp16'] else 'fp32'} | {o['images_per_s']:.1f} | "
+              f"{o.get('precision', 'fp32')} | {o['images_per_s']:.1f} | "
               f"{o['vs_stock']}x | {o['forward_s']} ({o['mask_paste_s']}) | "
               f"{o['postprocess_s']} | {o['labels_identical_to_first']} |")
 print(f'\ndevice: {device}; ' + '; '.join(

@@ -15,6 +15,11 @@ import json
 from typing import List
 
 
+def _precision(run: dict) -> str:
+    """fp32, fp16 or bf16 (results before bf16 have only ``fp16``)."""
+    return run.get('precision', 'fp16' if run['fp16'] else 'fp32')
+
+
 def plot_pseudo_speed(results: List[dict], path: str) -> None:
     """``results``: the JSON objects written by ``pseudo_label_speed.py``.
     Top: images/s; bottom: each mmcasp run's wall seconds split into
@@ -32,16 +37,15 @@ def plot_pseudo_speed(results: List[dict], path: str) -> None:
         top, bottom = axes[0][col], axes[1][col]
         runs = res['ours']
         names = [
-            f"batch {r['batch_size']}\n{'fp16' if r['fp16'] else 'fp32'}" +
+            f"batch {r['batch_size']}\n{_precision(r)}" +
             ('' if r.get('batch_invariant', True) else '\noneDNN')
             for r in runs
         ]
         speed = [res['stock']['images_per_s']
                  ] + [r['images_per_s'] for r in runs]
         colors = ['0.6'] + [
-            'C1'
-            if r['fp16'] else 'C0' if r.get('batch_invariant', True) else 'C4'
-            for r in runs
+            'C1' if _precision(r) != 'fp32' else
+            'C0' if r.get('batch_invariant', True) else 'C4' for r in runs
         ]
         bars = top.bar(range(len(speed)), speed, color=colors)
         top.bar_label(bars, fmt='%.1f', fontsize=8)

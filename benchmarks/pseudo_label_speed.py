@@ -4,7 +4,7 @@ on the same model and images, plus CAM post-processing speed.
 
     python benchmarks/pseudo_label_speed.py --config CONFIG \
         [--checkpoint CKPT] --images IMAGES.json --image-root ROOT \
-        --batch-sizes 1 8 32 [--fp16] [--rounds 2] \
+        --batch-sizes 1 8 32 [--fp16] [--bf16] [--rounds 2] \
         --out work_dirs/bench/speed.json
 
 After one warm-up pass of each loop, ``--rounds`` rounds each run every loop
@@ -15,7 +15,10 @@ with the config's test pipeline over the same images (batch 1, as
 tools/test.py), dumping predictions with DumpDetResults. Numbers are
 images/s of wall time, including decoding, on the machine it runs on. The
 script also checks that mmcasp's label files are identical for every batch
-size (images, boxes, scores, masks and ids as written).
+size (images, boxes, scores, masks and ids as written), and, for reduced
+precision (``--fp16``, ``--bf16``), how its labels differ from fp32's: the
+counts, and the box precision and recall of its labels against fp32's at
+IoU 0.5 and 0.9.
 """
 import argparse
 import json
@@ -35,7 +38,7 @@ import mmcasp  # noqa: F401
 from mmcasp.apis import build_detector_predictor, load_detector
 from mmcasp.pseudo_labels import (LabelingSettings, cam_to_boxes,
                                   collect_images, dump_json_atomic,
-                                  run_pseudo_labeling)
+                                  precision_recall_at_iou, run_pseudo_labeling)
 from mmcasp.utils import description, register_all_modules
 
 
@@ -52,6 +55,10 @@ def parse_args():
     p.add_argument('--image-root', required=True)
     p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 8, 32])
     p.add_argument('--fp16', action='store_true', help='also fp16 (GPU)')
+    p.add_argument(
+        '--bf16',
+        action='store_true',
+        help='also bf16 autocast (a CPU with native bf16, or a GPU)')
     p.add_argument('--num-workers', type=int, default=2)
     p.add_argument('--delta', type=float, default=0.2)
     p.add_argument('--skip-stock', action='store_true')
@@ -63,11 +70,6 @@ def parse_args():
         'batch)')
     p.add_argument(
         '--rounds', type=int, default=2, help='interleaved timed rounds')
-    p.add_argument(
-        '--micro-batch',
-        type=int,
-        default=LabelingSettings.micro_batch,
-        help="the batch-invariant CPU forward's images per pass")
     p.add_argument('--max-images', type=int, help='first N images only')
     p.add_argument(
         '--processes',
@@ -93,23 +95,24 @@ class Ours:
                  cfg,
                  entries,
                  bs,
-                 fp16,
+                 precision,
                  workers,
                  delta,
                  tmp,
-                 invariant=True,
-                 micro_batch=LabelingSettings.micro_batch):
+                 invariant=True):
         self.pred = build_detector_predictor(
             cfg,
             model=model,
             settings=LabelingSettings(
                 delta=delta,
-                fp16=fp16,
-                batch_invariant=invariant,
-                micro_batch=micro_batch))
+                fp16=precision == 'fp16',
+                bf16=precision == 'bf16',
+                batch_invariant=invariant))
         self.entries, self.bs, self.workers = entries, bs, workers
-        self.name = f'ours bs {bs}' + ('' if invariant else ' oneDNN')
-        self.out = osp.join(tmp, f'ours_{bs}_{fp16}_{invariant}.json')
+        self.precision = precision
+        self.name = f'ours bs {bs} {precision}' + (''
+                                                   if invariant else ' oneDNN')
+        self.out = osp.join(tmp, f'ours_{bs}_{precision}_{invariant}.json')
         self.runs = []
 
     def _label(self, entries, out):
@@ -152,6 +155,24 @@ class Ours:
         with open(self.out) as f:
             d = json.load(f)
         return d['images'], d['annotations']
+
+
+def label_difference(fp32, other) -> dict:
+    """How ``other``'s labels differ from ``fp32``'s (both ``(images,
+    annotations)``): counts, and the box precision / recall of ``other``'s
+    labels against fp32's as targets, at IoU 0.5 and 0.9."""
+    gt = dict(images=fp32[0], annotations=fp32[1])
+    dt = dict(images=other[0], annotations=other[1])
+    out = dict(
+        labels_fp32=len(fp32[1]),
+        labels=len(other[1]),
+        images_fp32=len(fp32[0]),
+        images=len(other[0]))
+    for iou in (0.5, 0.9):
+        pr = precision_recall_at_iou(gt, dt, iou=iou)
+        out[f'precision@{iou}'] = round(pr['precision'], 4)
+        out[f'recall@{iou}'] = round(pr['recall'], 4)
+    return out
 
 
 class Stock:
@@ -318,7 +339,7 @@ def main():
         'share the machine',
         ours=[],
         stock=None)
-    precisions = [False] + ([True] if args.fp16 else [])
+    precisions = ['fp32'] + ['fp16'] * args.fp16 + ['bf16'] * args.bf16
     loops = []
     if not args.skip_stock:
         loops.append(
@@ -326,9 +347,9 @@ def main():
                   args.num_workers, tmp))
     modes = [True] + ([False] if args.onednn else [])
     loops += [
-        Ours(model, cfg, entries, bs, fp16, args.num_workers, args.delta, tmp,
-             invariant, args.micro_batch) for invariant in modes
-        for fp16 in precisions for bs in args.batch_sizes
+        Ours(model, cfg, entries, bs, precision, args.num_workers, args.delta,
+             tmp, invariant) for invariant in modes for precision in precisions
+        for bs in args.batch_sizes
     ]
     for loop in loops:
         loop.warm_up()
@@ -340,18 +361,20 @@ def main():
     reference = {}  # the first batch size's labels, per precision and mode
     for loop in ours:
         labels = loop.labels()
-        key = (loop.pred.fp16, loop.pred.batch_invariant)
+        key = (loop.precision, loop.pred.batch_invariant)
         first = reference.setdefault(key, labels)
-        res['ours'].append(
-            summary(
-                loop.runs,
-                batch_size=loop.bs,
-                fp16=loop.pred.fp16,
-                batch_invariant=loop.pred.batch_invariant,
-                forward=loop.pred.forward_settings(),
-                kernels=loop.pred.invariant.summary()
-                if loop.pred.invariant else None,
-                labels_identical_to_first=labels == first))
+        run = summary(
+            loop.runs,
+            batch_size=loop.bs,
+            fp16=loop.precision == 'fp16',
+            precision=loop.precision,
+            batch_invariant=loop.pred.batch_invariant,
+            forward=loop.pred.forward_settings(),
+            labels_identical_to_first=labels == first)
+        if loop.precision != 'fp32':
+            run['vs_fp32_labels'] = label_difference(
+                reference['fp32', loop.pred.batch_invariant], labels)
+        res['ours'].append(run)
     if not args.skip_stock:
         res['stock'] = summary(loops[0].runs, batch_size=1)
         for r in res['ours']:
@@ -363,8 +386,7 @@ def main():
     if args.processes > 1:
         first = next(loop for loop in ours if loop.pred.batch_invariant)
         res['processes'] = args.processes
-        settings = LabelingSettings(
-            delta=args.delta, micro_batch=args.micro_batch)
+        settings = LabelingSettings(delta=args.delta)
         res['labels_identical_across_processes'] = multi_process_labels(
             cfg, args.checkpoint, entries, args.processes, settings,
             tmp) == first.labels()

@@ -106,12 +106,18 @@ def parse_args(argv=None):
     parser.add_argument(
         '--num-workers', type=int, default=LabelingSettings.num_workers)
     parser.add_argument(
-        '--micro-batch',
+        '--cpu-workers',
         type=int,
-        default=LabelingSettings.micro_batch,
-        help='CPU: images per forward pass (labels are the same for any '
-        '--batch-size and process count, not for another --micro-batch)')
+        default=LabelingSettings.cpu_workers,
+        help='CPU: images labeled side by side, each on one thread '
+        '(default: the torch thread count; labels do not depend on it)')
     parser.add_argument('--fp16', action='store_true', help='GPU only')
+    parser.add_argument(
+        '--bf16',
+        action='store_true',
+        help='bf16 autocast: on a CPU with native bf16 (AMX, AVX-512 BF16) '
+        'several times faster, other labels than fp32 (measured in '
+        'docs/benchmarks.md)')
     parser.add_argument(
         '--device',
         default=None,
@@ -162,7 +168,8 @@ def main(argv=None):
         keep_top=args.keep_top,
         flip=args.flip,
         fp16=args.fp16,
-        micro_batch=args.micro_batch,
+        bf16=args.bf16,
+        cpu_workers=args.cpu_workers,
         batch_size=args.batch_size,
         num_workers=args.num_workers)
     predictor = build_detector_predictor(

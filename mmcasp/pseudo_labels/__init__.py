@@ -11,13 +11,13 @@ from .class_categories import class_categories, model_classes
 from .coco_io import (RecordWriter, build_pseudo_coco, dump_json_atomic,
                       read_records)
 from .extreme_shapes import MAX_ASPECT, crop_instances, pad_to_aspect
-from .invariant_cpu_forward import InvariantCpuForward, fixed_micro_batches
 from .label_files import load_pseudo_labels
 from .labeling_driver import label_images
 from .labeling_loop import (DecodedImages, empty_result_message, format_stats,
                             run_pseudo_labeling)
 from .labeling_settings import LabelingSettings
 from .objectness import OBJECTNESS_RULES, objectness_rule
+from .one_thread_workers import OneThreadWorkers
 from .postprocess import (encode_masks, merge_flip_predictions,
                           rle_from_change_points, select_instances)
 from .predictor_builders import build_cam_predictor, build_detector_predictor
@@ -42,5 +42,5 @@ __all__ = [
     'match_images', 'label_images', 'build_detector_predictor',
     'class_categories', 'model_classes', 'build_cam_predictor', 'CAM_INPUTS',
     'cam_rules', 'load_pseudo_labels', 'ImageList', 'list_images',
-    'InvariantCpuForward', 'fixed_micro_batches'
+    'OneThreadWorkers'
 ]

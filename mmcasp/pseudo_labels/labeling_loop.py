@@ -287,26 +287,49 @@ def _label(mine: Sequence[dict], predict: Callable, shard: str,
 
     bar = ProgressBar(len(mine)) if show_progress and len(mine) else None
     dropped = Counter()
+
+    def write(batch: List[dict], valid: List[dict],
+              results: Callable[[], list]) -> None:
+        by_id, why_by_id = {}, {}
+        for it, res in zip(valid, results()):
+            if isinstance(res, tuple):
+                res, why = res
+                dropped.update(why)
+                why_by_id[it['entry']['id']] = why
+            by_id[it['entry']['id']] = res
+        for it in batch:
+            writer.write(_record(it, by_id, why_by_id))
+        writer.sync()
+        if bar is not None:
+            bar.update(len(batch))
+
     stream = (it for chunk in loader for it in chunk)
     with RecordWriter(shard) as writer:
+        pending = None  # the batch started before this one, not yet written
         for batch in bucket_batches(stream, batch_size, key):
             valid = [it for it in batch if 'skipped' not in it]
-            results = predict(valid) if valid else []
-            by_id, why_by_id = {}, {}
-            for it, res in zip(valid, results):
-                if isinstance(res, tuple):
-                    res, why = res
-                    dropped.update(why)
-                    why_by_id[it['entry']['id']] = why
-                by_id[it['entry']['id']] = res
-            for it in batch:
-                writer.write(_record(it, by_id, why_by_id))
-            writer.sync()
-            if bar is not None:
-                bar.update(len(batch))
+            started = (batch, valid, _start(predict, valid))
+            if pending is not None:
+                write(*pending)
+            pending = started
+        if pending is not None:
+            write(*pending)
     if bar is not None:
         print()
     return dropped
+
+
+def _start(predict: Callable, items: List[dict]) -> Callable[[], list]:
+    """Start ``predict`` on ``items``; returns a function giving its
+    results. A predictor with a ``submit`` (the detector's CPU workers)
+    labels in the background, so the loop starts the next batch before it
+    writes this one; any other is called at once."""
+    if not items:
+        return list
+    if hasattr(predict, 'submit'):
+        return predict.submit(items)
+    results = predict(items)
+    return lambda: results
 
 
 def _record(it: dict, by_id: dict, why_by_id: dict) -> dict:
@@ -422,8 +445,7 @@ def run_pseudo_labeling(
             batch only holds images of one ``batch_key`` (see
             :func:`bucket_batches`). Rounded up to a multiple of
             ``predict.batch_multiple`` where the predictor has one (the
-            detector's CPU micro-batch: a pass short of it is filled with
-            copies).
+            detector's CPU workers, which take one image each).
         num_workers: DataLoader workers decoding images.
         categories: Categories of the file (default one ``object``).
         info: Extra ``info`` (model, checkpoint, δ...).

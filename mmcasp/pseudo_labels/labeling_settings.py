@@ -3,6 +3,7 @@
 one place: the pipeline's ``pseudo`` section, ``tools/pseudo_label.py``,
 the pseudo-labeling hooks and the benchmarks all read them from here."""
 from dataclasses import asdict, dataclass
+from typing import Optional
 
 __all__ = ['LabelingSettings']
 
@@ -28,28 +29,37 @@ class LabelingSettings:
             predictions are merged with the image's by NMS (per class for
             class-specific labels).
         fp16: Autocast the forward pass to fp16 (GPU only).
+        bf16: Autocast the forward pass to bf16, on a CPU with native bf16
+            (AVX-512 BF16 or AMX; refused elsewhere) or a GPU. An opt-in
+            for speed (several times fp32's on AMX, see docs/benchmarks.md):
+            the labels are not fp32's (their difference is measured there),
+            and still batch-invariant on a CPU.
         batch_invariant: On a CPU, an image's labels are the same for any
-            batch size, thread count or number of processes (on one machine
-            and torch build; without ``flip``): every forward pass runs
-            exactly ``micro_batch`` images, and each convolution computes
-            the bits oneDNN computes on one thread
-            (:mod:`~mmcasp.pseudo_labels.invariant_cpu_forward`; about as
-            fast as plain oneDNN once each input shape is met, see
-            docs/benchmarks.md). ``False`` runs the batch as it comes on
-            oneDNN, whose last bits depend on the batch and the thread
+            batch size, thread count or number of processes (on one CPU
+            generation and torch build; flip included): each image's
+            forward pass runs alone on one thread, ``cpu_workers`` passes
+            side by side (:mod:`~mmcasp.pseudo_labels.one_thread_workers`;
+            faster than one pass of the batch on all threads, see
+            docs/benchmarks.md). ``False`` runs the batch's pass on all
+            threads, whose last bits depend on the batch and the thread
             count. No effect on a GPU.
-        micro_batch: Images per CPU forward pass under ``batch_invariant``
-            (>= 2; the last pass of a batch is filled with copies). Labels
-            depend on it in the last bits, so keep it when labels must match
-            an earlier run's.
+        cpu_workers: Forward passes side by side under ``batch_invariant``
+            (default ``None``: the process's torch thread count, one per
+            core it would use). Labels do not depend on it.
         channels_last: On a CPU, the model's weights and inputs in
             channels-last memory format, oneDNN's own layout (faster on
             EfficientNet-Lite0 and R-50 here, see docs/benchmarks.md);
             other last bits than channels-first. No effect on a GPU.
-        batch_size: Images per call of the predictor (the forward passes
-            on a GPU, or with ``batch_invariant=False``); on a CPU with
-            ``batch_invariant`` rounded up to a multiple of
-            ``micro_batch``. Labels do not depend on it.
+        fuse_conv_bn: Fold each BatchNorm into the convolution before it
+            (mmcv's ``fuse_conv_bn``, as mmdet's ``tools/test.py
+            --fuse-conv-bn``): the same function up to rounding, one
+            operation less per convolution (7-8 % faster forward on
+            EfficientNet-Lite0 and R-50 here, see docs/benchmarks.md).
+            Changes the model in place: the pseudo-labeling hook, whose
+            model goes on training, leaves it off.
+        batch_size: Images per call of the predictor (one forward pass on
+            a GPU or with ``batch_invariant=False``; spread over the
+            ``cpu_workers`` otherwise). Labels do not depend on it.
         num_workers: DataLoader processes decoding and preparing images.
     """
     delta: float = 0.2
@@ -58,9 +68,11 @@ class LabelingSettings:
     keep_top: bool = False
     flip: bool = False
     fp16: bool = False
+    bf16: bool = False
     batch_invariant: bool = True
-    micro_batch: int = 4
+    cpu_workers: Optional[int] = None
     channels_last: bool = True
+    fuse_conv_bn: bool = True
     batch_size: int = 8
     num_workers: int = 2
 
@@ -81,9 +93,11 @@ class LabelingSettings:
         return dict(
             self.rules(),
             fp16=self.fp16,
+            bf16=self.bf16,
             batch_invariant=self.batch_invariant,
-            micro_batch=self.micro_batch,
-            channels_last=self.channels_last)
+            cpu_workers=self.cpu_workers,
+            channels_last=self.channels_last,
+            fuse_conv_bn=self.fuse_conv_bn)
 
     def loop_kwargs(self) -> dict:
         """The loop, as :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`

@@ -7,15 +7,18 @@ Both expose ``prepare(entry, img)`` (run in DataLoader workers) and
 """
 import contextlib
 import copy
+import functools
 import inspect
+import threading
 import time
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmcv.cnn import fuse_conv_bn as mmcv_fuse_conv_bn
 from mmcv.transforms import Compose
 from mmdet.models.dense_heads import CondInstMaskHead
 from mmdet.models.detectors.single_stage_instance_seg import \
@@ -26,10 +29,9 @@ from mmengine.registry import DefaultScope
 
 from .cam import cam_to_boxes, nms_keep, scale_boxes
 from .coco_io import xyxy_to_xywh
-from .invariant_cpu_forward import (InvariantCpuForward, fixed_micro_batches,
-                                    mkldnn_disabled)
 from .labeling_settings import LabelingSettings
 from .objectness import objectness_rule
+from .one_thread_workers import OneThreadWorkers
 from .postprocess import (box_filter, condinst_mask_logits,
                           merge_flip_predictions, paste_condinst_masks,
                           select_instances)
@@ -57,6 +59,10 @@ def inference_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
     return out
 
 
+#: guards ``DetectorPredictor.timings``, added to from the CPU workers
+_TIMINGS_LOCK = threading.Lock()
+
+
 def _as_dict(pred) -> dict:
     """mmdet ``pred_instances`` -> dict of tensors, left on their device."""
     out = dict(bboxes=pred.bboxes, scores=pred.scores)
@@ -66,10 +72,41 @@ def _as_dict(pred) -> dict:
     return out
 
 
-def _autocast(enabled: bool, device: torch.device):
-    if enabled and device.type == 'cuda':
+def _autocast(fp16: bool, device: torch.device, bf16: bool = False):
+    """fp16 autocast on a GPU (``fp16``), bf16 autocast (``bf16``)."""
+    if bf16:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    if fp16 and device.type == 'cuda':
         return torch.autocast('cuda', dtype=torch.float16)
     return contextlib.nullcontext()
+
+
+def check_bf16(device: torch.device) -> None:
+    """Raise where bf16 would be emulated: a CPU without native bf16
+    (AVX-512 BF16 or AMX; oneDNN's test), a GPU without bf16."""
+    if device.type == 'cpu':
+        ok = torch.backends.mkldnn.is_available() and \
+            torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    else:
+        ok = device.type == 'cuda' and torch.cuda.is_bf16_supported()
+    if not ok:
+        raise ValueError(
+            f'bf16 labeling needs native bf16 on {device} (a CPU with '
+            f'AVX-512 BF16 or AMX, or a bf16 GPU): without it bf16 is '
+            f'emulated and slower than fp32; leave bf16 off')
+
+
+@contextlib.contextmanager
+def mkldnn_disabled():
+    """CPU convolutions on ATen: without oneDNN (mkldnn) and without
+    NNPACK (which ATen takes from batch 16 on, with other last bits)."""
+    prev = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        with torch.backends.nnpack.flags(enabled=False):
+            yield
+    finally:
+        torch.backends.mkldnn.enabled = prev
 
 
 def _invariant_cpu(enabled: bool, device: torch.device):
@@ -106,6 +143,9 @@ class DetectorPredictor:
             with ``category_ids``).
         flip_iou: NMS IoU when merging flipped predictions.
         fp16: Autocast to fp16 on GPU.
+        bf16: Autocast to bf16 (a CPU with native bf16, e.g. AMX, or a
+            GPU): several times faster on such CPUs, other labels than
+            fp32's (measured in docs/benchmarks.md); still batch-invariant.
         scope: Registry scope to build the pipeline in.
         category_ids: Class index -> category id: write the model's classes
             (class-specific pseudo labels). Default: one ``object``
@@ -113,18 +153,23 @@ class DetectorPredictor:
         prefilter: Apply the box rules (δ, size) before the mask head, so
             masks are computed and pasted for candidates only (same labels,
             see :meth:`_prefiltered_predict`); for CondInst-like models.
-        batch_invariant: On a CPU, forward passes of a fixed
-            ``micro_batch`` whose results do not depend on the batch or the
-            thread count (see :meth:`_cpu_invariant`). With the
-            :meth:`batch_key` buckets, an image's labels are then the same
-            for any batch size or number of processes.
-        micro_batch: Images per CPU forward pass when ``batch_invariant``
-            (at least 2: for one image, ATen's matrix products take another
-            path, threaded differently).
+        batch_invariant: On a CPU, each image's forward pass alone on one
+            thread, ``cpu_workers`` passes side by side
+            (:class:`~mmcasp.pseudo_labels.one_thread_workers.
+            OneThreadWorkers`): an image's labels are the same for any
+            batch size, thread count or number of processes. ``False``: the
+            batch's pass on all threads (last bits depend on both).
+        cpu_workers: Passes side by side under ``batch_invariant``
+            (default: the process's torch threads). Labels do not depend
+            on it.
         channels_last: On a CPU, the model's weights and inputs in
             channels-last memory format, oneDNN's own layout (faster; other
             last bits than channels-first). Converts ``model`` in place:
             pass ``False`` for a model that goes on training.
+        fuse_conv_bn: Fold each BatchNorm into the convolution before it
+            (mmcv's ``fuse_conv_bn``; the same function up to rounding,
+            faster). Changes ``model`` in place: pass ``False`` for a model
+            that goes on training.
     """
 
     def __init__(self,
@@ -141,8 +186,10 @@ class DetectorPredictor:
                  category_ids: Optional[Sequence[int]] = None,
                  prefilter: bool = True,
                  batch_invariant: bool = LabelingSettings.batch_invariant,
-                 micro_batch: int = LabelingSettings.micro_batch,
-                 channels_last: bool = LabelingSettings.channels_last) -> None:
+                 cpu_workers: Optional[int] = LabelingSettings.cpu_workers,
+                 channels_last: bool = LabelingSettings.channels_last,
+                 bf16: bool = LabelingSettings.bf16,
+                 fuse_conv_bn: bool = LabelingSettings.fuse_conv_bn) -> None:
         self.category_ids = category_ids
         self.model = model.eval()
         with DefaultScope.overwrite_default_scope(scope):
@@ -158,16 +205,19 @@ class DetectorPredictor:
         self.batch_invariant = batch_invariant
         self.device = next(model.parameters()).device
         on_cpu = self.device.type == 'cpu'
-        if batch_invariant and on_cpu and micro_batch < 2:
-            raise ValueError(
-                f'micro_batch must be >= 2 for batch-invariant CPU labels, '
-                f'got {micro_batch}')
-        self.micro_batch = micro_batch
+        if fp16 and bf16:
+            raise ValueError('fp16 and bf16 exclude each other: pick one')
+        if bf16:
+            check_bf16(self.device)
+        self.bf16 = bf16
+        self.fuse_conv_bn = fuse_conv_bn
+        if fuse_conv_bn:
+            mmcv_fuse_conv_bn(self.model)
         self.channels_last = channels_last and on_cpu
         if self.channels_last:
             self.model.to(memory_format=torch.channels_last)
-        #: the batch-invariant CPU forward (its kernel choices)
-        self.invariant = InvariantCpuForward(self.model) \
+        #: the threads of the batch-invariant CPU forward
+        self.workers = OneThreadWorkers(cpu_workers) \
             if batch_invariant and on_cpu else None
         #: how the model's scores become the objectness δ is compared with
         #: (:mod:`mmcasp.pseudo_labels.objectness`)
@@ -219,8 +269,7 @@ class DetectorPredictor:
                 and isinstance(m, SingleStageInstanceSegmentor) and m.with_bbox
                 and m.with_mask)
 
-    def _prefiltered_predict(self, data: dict,
-                             n_real: int) -> Tuple[list, List[Counter]]:
+    def _prefiltered_predict(self, data: dict) -> Tuple[list, List[Counter]]:
         """``SingleStageInstanceSegmentor.predict`` with CaSP's box rules
         (:func:`box_filter`: δ and size, on the original-image boxes) applied
         between the box head and the mask head, so the mask head computes
@@ -239,7 +288,7 @@ class DetectorPredictor:
             scale = res.bboxes.new_tensor(sample.scale_factor).repeat((1, 2))
             keep, why = box_filter(res.bboxes / scale, res.scores, self.delta,
                                    self.min_size, self.keep_top)
-            results[i] = res[keep] if i < n_real else res[:0]
+            results[i] = res[keep]
             drops.append(why)
         if isinstance(m.mask_head, CondInstMaskHead):
             self._paste_condinst(x, results, samples)
@@ -265,72 +314,40 @@ class DetectorPredictor:
                                              head.test_cfg.mask_thr)
         if self.timings is not None:
             self._sync()
-            self.timings['mask_paste_s'] += time.perf_counter() - t0
+        self._add_time('mask_paste_s', t0)
 
     @property
     def batch_multiple(self) -> int:
         """Batches worth calling with are multiples of this: the CPU
-        micro-batch (``batch_invariant``; a pass short of it is filled with
-        copies), else 1. :func:`~mmcasp.pseudo_labels.run_pseudo_labeling`
-        rounds its batch size up to a multiple of it."""
-        return self.micro_batch if self.invariant is not None else 1
+        workers (one image each at a time), else 1.
+        :func:`~mmcasp.pseudo_labels.run_pseudo_labeling` rounds its batch
+        size up to a multiple of it."""
+        return self.workers.workers if self.workers is not None else 1
 
     def forward_settings(self) -> dict:
         """What the labels' last bits depend on besides the model and the
         rules (for a label file's ``info``)."""
         out = dict(
             device=self.device.type,
-            batch_invariant=self.invariant is not None,
+            batch_invariant=self.workers is not None,
             channels_last=self.channels_last,
-            fp16=self.fp16 and self.device.type == 'cuda')
-        if self.invariant is not None:
-            out['micro_batch'] = self.micro_batch
+            fuse_conv_bn=self.fuse_conv_bn,
+            fp16=self.fp16 and self.device.type == 'cuda',
+            bf16=self.bf16)
+        if self.workers is not None:
+            out['cpu_capability'] = torch.backends.cpu.get_cpu_capability()
         return out
 
-    def _cpu_invariant(self):
-        """The CPU forward of ``batch_invariant``
-        (:class:`~mmcasp.pseudo_labels.invariant_cpu_forward.
-        InvariantCpuForward`: every convolution computes the bits oneDNN
-        computes on one thread for its input shape; GroupNorm on
-        channels-first input; the rest on ATen), each pass of exactly
-        ``micro_batch`` images (:meth:`_predict`). For one input shape, an
-        image's outputs do not depend on the other images of the pass
-        (measured on EfficientNet-Lite0 and R-50 CondInst: the same bits at
-        any position of passes of 2, 4 and 8). So the labels are the same
-        for any batch size, thread or process count (tested)."""
-        return self.invariant.enabled() if self.invariant \
-            else contextlib.nullcontext()
-
-    @torch.no_grad()
-    def _predict(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
-        if self.invariant is None:
-            return self._forward(packed, len(packed))
-        results, drops = [], []
-        for batch, n in fixed_micro_batches(packed, self.micro_batch):
-            # the fill-up copies get their own data samples (predictions
-            # are written into them)
-            batch[n:] = [
-                dict(p, data_samples=p['data_samples'].clone())
-                for p in batch[n:]
-            ]
-            res, why = self._forward(batch, n)
-            results += res[:n]
-            drops += why[:n]
-        return results, drops
-
-    def _forward(self, packed: List[dict],
-                 n_real: int) -> Tuple[list, List[Counter]]:
+    def _forward(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
         """One forward pass (``BaseModel.test_step``: preprocessing, then
-        ``predict``), with the objectness as the scores. Items from
-        ``n_real`` on are fill-up copies: no masks are made for them where
-        the mask head runs apart (:meth:`_prefiltered_predict`)."""
-        with _autocast(self.fp16, self.device), self._cpu_invariant():
+        ``predict``), with the objectness as the scores."""
+        with _autocast(self.fp16, self.device, self.bf16):
             data = self.model.data_preprocessor(pseudo_collate(packed), False)
             if self.channels_last:
                 data['inputs'] = data['inputs'].contiguous(
                     memory_format=torch.channels_last)
             if self._staged():
-                return self._prefiltered_predict(data, n_real)
+                return self._prefiltered_predict(data)
             results = self.model(**data, mode='predict')
             for res in results:
                 res.pred_instances.scores = self._to_objectness(
@@ -341,16 +358,51 @@ class DetectorPredictor:
         if self.device.type == 'cuda':
             torch.cuda.synchronize(self.device)
 
+    def _add_time(self, key: str, since: float) -> float:
+        """Add the seconds since ``since`` to ``timings[key]`` (summed over
+        the CPU workers' threads); returns now."""
+        now = time.perf_counter()
+        if self.timings is not None:
+            with _TIMINGS_LOCK:
+                self.timings[key] += now - since
+        return now
+
     def __call__(self, items: List[dict]) -> List[tuple]:
+        """Per item: its instances and the predictions dropped, by
+        reason."""
+        return self.submit(items)()
+
+    def submit(self, items: List[dict]) -> Callable[[], List[tuple]]:
+        """Start labeling ``items``; returns a function that gives what
+        :meth:`__call__` gives. With CPU workers the items are queued to
+        them, each image alone on one thread (forward, rules and encoding),
+        so the loop can queue the next batch before this one is done and
+        no worker waits at the end of a batch; otherwise the batch is
+        labeled at once."""
+        if self.workers is None:
+            with torch.no_grad():
+                out = self._label(items)
+            return functools.partial(self._count, out, len(items))
+        # grad mode is per thread
+        futures = self.workers.submit(
+            torch.no_grad()(lambda it: self._label([it])[0]), items)
+        return lambda: self._count([f.result() for f in futures], len(items))
+
+    def _count(self, out: List[tuple], n: int) -> List[tuple]:
+        if self.timings is not None:
+            self.timings['images'] += n
+        return out
+
+    def _label(self, items: List[dict]) -> List[tuple]:
+        """One forward pass of ``items`` (two with flip), then the rules."""
         t0 = time.perf_counter()
-        results, pre_drops = self._predict(
+        results, pre_drops = self._forward(
             [it['inputs']['packed'] for it in items])
-        flipped = self._predict([it['inputs']['flipped'] for it in items
+        flipped = self._forward([it['inputs']['flipped'] for it in items
                                  ])[0] if self.flip else [None] * len(items)
         if self.timings is not None:
             self._sync()
-            t1 = time.perf_counter()
-            self.timings['forward_s'] += t1 - t0
+        t1 = self._add_time('forward_s', t0)
         out = []
         for it, res, res_f, pre in zip(items, results, flipped, pre_drops):
             pred = _as_dict(res.pred_instances)
@@ -373,9 +425,7 @@ class DetectorPredictor:
                 keep_top=self.keep_top)
             dropped.update(pre)
             out.append((inst, +dropped))
-        if self.timings is not None:
-            self.timings['postprocess_s'] += time.perf_counter() - t1
-            self.timings['images'] += len(items)
+        self._add_time('postprocess_s', t1)
         return out
 
 

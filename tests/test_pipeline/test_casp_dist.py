@@ -52,10 +52,8 @@ def _same_labels(a, b):
     """The same labels per image, exactly: boxes, scores and masks.
 
     The rule for any number of processes and threads. Labeling
-    (``pseudo.batch_invariant``) runs every CPU forward on a fixed
-    micro-batch, a batch only holds images of one padded shape, and each
-    convolution runs on oneDNN only where it gives one thread's bits (else
-    on ATen), so each image gets the same forward however the work is
+    (``pseudo.batch_invariant``) runs each image's CPU forward alone on
+    one thread, so each image gets the same forward however the work is
     split. Measured with image-dependent predictions: identical files
     for OMP_NUM_THREADS unset, 1 and 2, with 1 or 2 processes, batch 1, 2
     or 4 (tests/test_pseudo_labels/test_tools.py checks one such pair, 1

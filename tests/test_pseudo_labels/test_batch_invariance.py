@@ -1,22 +1,23 @@
 # Copyright (c) mmcasp contributors. All rights reserved.
 """An image's pseudo labels do not depend on the batch it is in.
 
-Batches hold images of one padded input shape (``bucket_batches`` with the
-detector's ``batch_key``), every CPU forward pass holds exactly
-``micro_batch`` images, and each convolution computes what oneDNN computes
-on one thread (:mod:`mmcasp.pseudo_labels.invariant_cpu_forward`), so
-batch 1, batch 8
-and two one-thread processes write the same file, compared exactly (boxes,
+On a CPU each image's forward pass runs alone on one thread
+(:mod:`mmcasp.pseudo_labels.one_thread_workers`), so batch 1, batch 8,
+one worker or three, and two one-thread processes write the same file,
+compared exactly (boxes,
 scores, RLEs and ids as written): no tolerance is needed, because every
 image goes through the same floating-point operations in all three runs,
 whatever the thread count (the suite runs with OMP_NUM_THREADS unset, 1 and
 2). The CAM labeler runs each image's forward alone.
 """
+import copy
 import functools
 import json
 import os
 import os.path as osp
+import threading
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -24,6 +25,7 @@ import torch.multiprocessing as mp
 from mmdet.models.dense_heads import CondInstMaskHead
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
+from torch import nn
 
 from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
                                   collect_images, run_pseudo_labeling)
@@ -60,6 +62,54 @@ def test_bucket_batches_one_key_per_batch():
         list(bucket_batches(items, 0, lambda it: 0))
 
 
+class _Recorder:
+    """A predictor with ``submit``: records when batches start and when
+    their results are taken."""
+
+    batch_key = None
+
+    def __init__(self):
+        self.events = []
+
+    def submit(self, items):
+        ids = [it['entry']['id'] for it in items]
+        self.events.append(('start', ids))
+
+        def results():
+            self.events.append(('take', ids))
+            return [[] for _ in items]
+
+        return results
+
+
+def test_loop_starts_the_next_batch_before_writing_this_one(tmp_path):
+    """With a predictor that labels in the background (the detector's CPU
+    workers), the loop starts batch k + 1 before it takes and writes batch
+    k's results, so no worker waits while a batch is written; every image
+    is written once, in order."""
+    entries = []
+    for i in range(5):
+        path = tmp_path / f'{i}.png'
+        cv2.imwrite(str(path), np.full((8, 8, 3), 100, np.uint8))
+        entries.append(
+            dict(id=i, file_name=path.name, path=str(path), width=8, height=8))
+    pred = _Recorder()
+    out = str(tmp_path / 'out.json')
+    run_pseudo_labeling(
+        entries,
+        pred,
+        out,
+        batch_size=2,
+        num_workers=0,
+        show_progress=False,
+        drop_empty=False)
+    assert pred.events == [('start', [0, 1]), ('start', [2, 3]),
+                           ('take', [0, 1]), ('start', [4]), ('take', [2, 3]),
+                           ('take', [4])]
+    assert [im['id']
+            for im in json.load(open(out))['images']] == list(range(5))
+
+
 def test_paste_condinst_masks_equals_mmdet():
     torch.manual_seed(0)
     logits = torch.randn(5, 24, 32) * 3
@@ -93,52 +143,103 @@ def _detector():
 
 
 def _detector_predictor(**kw):
+    """A predictor of its own copy of the seeded model (a predictor fuses
+    and converts its model in place)."""
     model, pipeline = _detector()
-    return DetectorPredictor(model, pipeline, delta=0.05, **kw)
+    return DetectorPredictor(copy.deepcopy(model), pipeline, delta=0.05, **kw)
 
 
-def test_cpu_forward_runs_fixed_micro_batches():
-    """Every CPU forward pass holds exactly ``micro_batch`` images, the
-    last filled with copies (oneDNN chooses its kernel by the input shape,
-    batch included; ATen's one-image convolutions depend on the thread
-    count), and an image's outputs are the same in any of them."""
-    pred = _detector_predictor(micro_batch=2)
+def _items(pred, sizes):
+    rng = np.random.default_rng(0)
+    items = []
+    for i, (h, w) in enumerate(sizes):
+        img = (rng.random((h, w, 3)) * 255).astype(np.uint8)
+        entry = dict(id=i, path=f'{i}.png', width=w)
+        inputs = pred.prepare(entry, img)
+        items.append(dict(entry=entry, width=w, inputs=inputs))
+    return items
+
+
+@pytest.mark.parametrize('flip', [False, True])
+def test_cpu_forward_one_image_one_thread(flip):
+    """Every CPU forward pass holds one image and runs on one thread, on
+    the workers' threads, not the caller's: a batch's labels are each
+    image's alone, for one worker or three (flip included, whose merge is
+    per image)."""
+    pred = _detector_predictor(cpu_workers=3, flip=flip)
     assert pred.forward_settings() == dict(
         device='cpu',
         batch_invariant=True,
         channels_last=True,
+        fuse_conv_bn=True,
         fp16=False,
-        micro_batch=2)
-    sizes = []
+        bf16=False,
+        cpu_capability=torch.backends.cpu.get_cpu_capability())
+    seen = []
     forward = pred._forward
-    pred._forward = lambda packed, n: sizes.append(len(packed)) or forward(
-        packed, n)
-    rng = np.random.default_rng(0)
-    items = []
-    for i in range(3):
-        img = (rng.random((120, 160, 3)) * 255).astype(np.uint8)
-        entry = dict(id=i, path=f'{i}.png')
-        items.append(dict(entry=entry, inputs=pred.prepare(entry, img)))
-    three = pred(items)
-    assert sizes == [2, 2]
-    assert [pred([it])[0] for it in items] == three
-    assert sizes[2:] == [2, 2, 2]
-    with pytest.raises(ValueError, match='micro_batch'):
-        _detector_predictor(micro_batch=1)
+
+    def spy(packed):
+        name = threading.current_thread().name
+        seen.append((len(packed), torch.get_num_threads(), name))
+        return forward(packed)
+
+    pred._forward = spy
+    items = _items(pred, [(120, 160)] * 3 + [(160, 120)])
+    caller = torch.get_num_threads()
+    four = pred(items)
+    assert torch.get_num_threads() == caller
+    assert {(n, t) for n, t, _ in seen} == {(1, 1)}
+    assert all(name.startswith('mmcasp-one-thread') for *_, name in seen)
+    assert any(labels for labels, _ in four), 'no labels to compare'
+    assert [pred([it])[0] for it in items] == four
+    one = _detector_predictor(cpu_workers=1, flip=flip)
+    assert one(items) == four
+
+
+def test_fused_conv_bn_computes_the_same_function():
+    """``fuse_conv_bn`` (the default) folds every BatchNorm into its
+    convolution: the head outputs agree with the unfused model's up to
+    rounding (one multiply-add per channel reordered per layer, ~1e-7
+    relative each over ~20 layers; 1e-4 leaves room for any CPU)."""
+    unfused = _detector_predictor(fuse_conv_bn=False)
+    fused = _detector_predictor(fuse_conv_bn=True)
+    assert any(isinstance(m, nn.BatchNorm2d) for m in unfused.model.modules())
+    assert not any(
+        isinstance(m, nn.BatchNorm2d) for m in fused.model.modules())
+    assert fused.forward_settings()['fuse_conv_bn']
+    x = torch.randn(
+        1, 3, 96, 128, generator=torch.Generator().manual_seed(0)).contiguous(
+            memory_format=torch.channels_last)
+    with torch.no_grad():
+        outs = [
+            p.model.bbox_head(p.model.extract_feat(x))
+            for p in (unfused, fused)
+        ]
+    flat = [[t for level in o for t in level] for o in outs]
+    assert len(flat[0]) == len(flat[1]) > 0
+    for a, b in zip(*flat):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_bf16_is_checked_and_exclusive():
+    with pytest.raises(ValueError, match='exclude'):
+        _detector_predictor(fp16=True, bf16=True)
+    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pred = _detector_predictor(bf16=True)
+        assert pred.forward_settings()['bf16']
+        assert pred(_items(pred, [(120, 160)]))[0] is not None
+    else:
+        with pytest.raises(ValueError, match='native bf16'):
+            _detector_predictor(bf16=True)
 
 
 def test_masks_for_candidates_only_give_the_stock_labels():
     """Box rules before the mask head: the labels of the stock path
     (``test_step`` for every prediction, then the rules), bit for bit."""
-    rng = np.random.default_rng(0)
     stock = _detector_predictor(prefilter=False)
     fast = _detector_predictor(prefilter=True)
     assert fast._staged() and not stock._staged()
-    items = []
-    for i, (h, w) in enumerate([(150, 200), (200, 150)]):
-        img = (rng.random((h, w, 3)) * 255).astype(np.uint8)
-        entry = dict(id=i, path=f'{i}.png')
-        items.append(dict(entry=entry, inputs=fast.prepare(entry, img)))
+    items = _items(fast, [(150, 200), (200, 150)])
     for it in items:  # one image per batch: two padded shapes
         ref, got = stock([it])[0], fast([it])[0]
         assert ref == got
@@ -162,8 +263,9 @@ def _cam_predictor():
         _classifier().eval(), top_k=2, scales=(64, ), flip=True)
 
 
-def _label(kind, entries, out, batch_size, **kw):
-    pred = _detector_predictor() if kind == 'detector' else _cam_predictor()
+def _label(kind, entries, out, batch_size, predictor_kw={}, **kw):
+    pred = _detector_predictor(**predictor_kw) if kind == 'detector' \
+        else _cam_predictor()
     run_pseudo_labeling(
         entries,
         pred,
@@ -228,7 +330,13 @@ def test_labels_same_for_batch_1_8_and_two_processes(tmp_path):
     }
     assert len(shapes) > 1
     mixed = str(tmp_path / 'mixed.json')
-    _label('detector', entries, mixed, 8, batch_key=lambda it: 0)
+    _label(
+        'detector',
+        entries,
+        mixed,
+        8,
+        batch_key=lambda it: 0,
+        predictor_kw=dict(batch_invariant=False))
     assert _content(mixed) != runs['detector', 1]
 
 

@@ -49,12 +49,14 @@ class DetectorPseudoLabelHook(BasePseudoLabelHook):
     def build_predictor(self, runner, model):
         from mmcasp.pseudo_labels import build_detector_predictor
 
-        # the runner's model goes on training: its memory format stays
+        # the runner's model goes on training: its memory format and its
+        # BatchNorm layers stay
         predictor = build_detector_predictor(
             runner.cfg,
             model=model,
             settings=self.settings,
-            channels_last=False)
+            channels_last=False,
+            fuse_conv_bn=False)
         extra = dict(
             description='CaSP detector pseudo labels',
             model_config=runner.cfg.filename,
