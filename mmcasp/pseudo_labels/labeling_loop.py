@@ -304,16 +304,29 @@ def _label(mine: Sequence[dict], predict: Callable, shard: str,
             bar.update(len(batch))
 
     stream = (it for chunk in loader for it in chunk)
+    # a batch labeled in the background, not yet written; the latest batch
+    pending = started = None
     with RecordWriter(shard) as writer:
-        pending = None  # the batch started before this one, not yet written
-        for batch in bucket_batches(stream, batch_size, key):
-            valid = [it for it in batch if 'skipped' not in it]
-            started = (batch, valid, _start(predict, valid))
+        try:
+            for batch in bucket_batches(stream, batch_size, key):
+                valid = [it for it in batch if 'skipped' not in it]
+                started = (batch, valid, _start(predict, valid))
+                if pending is not None:
+                    write(*pending)
+                    pending = None
+                if hasattr(started[2], 'cancel'):  # runs in the background
+                    pending = started
+                else:
+                    write(*started)
             if pending is not None:
                 write(*pending)
-            pending = started
-        if pending is not None:
-            write(*pending)
+                pending = None
+        except BaseException:
+            # do not leave queued images running after an error or Ctrl-C
+            for work in (pending, started):
+                if work is not None and hasattr(work[2], 'cancel'):
+                    work[2].cancel()
+            raise
     if bar is not None:
         print()
     return dropped
@@ -321,9 +334,10 @@ def _label(mine: Sequence[dict], predict: Callable, shard: str,
 
 def _start(predict: Callable, items: List[dict]) -> Callable[[], list]:
     """Start ``predict`` on ``items``; returns a function giving its
-    results. A predictor with a ``submit`` (the detector's CPU workers)
-    labels in the background, so the loop starts the next batch before it
-    writes this one; any other is called at once."""
+    results. A predictor with a ``submit`` may label in the background (the
+    detector's CPU workers: the function then has a ``cancel()``), so the
+    loop starts the next batch before it writes this one; any other is
+    called at once."""
     if not items:
         return list
     if hasattr(predict, 'submit'):

@@ -45,7 +45,9 @@ class LabelingSettings:
             count. No effect on a GPU.
         cpu_workers: Forward passes side by side under ``batch_invariant``
             (default ``None``: the process's torch thread count, one per
-            core it would use). Labels do not depend on it.
+            core it would use). Labels do not depend on it; memory does
+            (one forward's activations per worker): on a many-core node,
+            run several processes or set fewer workers.
         channels_last: On a CPU, the model's weights and inputs in
             channels-last memory format, oneDNN's own layout (faster on
             EfficientNet-Lite0 and R-50 here, see docs/benchmarks.md);
@@ -53,7 +55,7 @@ class LabelingSettings:
         fuse_conv_bn: Fold each BatchNorm into the convolution before it
             (mmcv's ``fuse_conv_bn``, as mmdet's ``tools/test.py
             --fuse-conv-bn``): the same function up to rounding, one
-            operation less per convolution (7-8 % faster forward on
+            operation less per convolution (2-7 % faster forward on
             EfficientNet-Lite0 and R-50 here, see docs/benchmarks.md).
             Changes the model in place: the pseudo-labeling hook, whose
             model goes on training, leaves it off.

@@ -20,10 +20,12 @@ one thread while the convolutions, which release the GIL, keep every core
 busy. It is also faster than one pass of the batch on all threads: no
 synchronisation between threads inside an operation, whose small operands
 (the heads' coarse levels, the mask branch) thread poorly. Measured on two
-cores (docs/benchmarks.md, issue 32): the detector forward of
-EfficientNet-Lite0 CondInst at 512 px 2.35 vs 2.10 images/s, R-50
-CondInst at 800 px 0.56 vs 0.49.
+cores (docs/benchmarks.md, "One image per thread"): the detector forward of
+EfficientNet-Lite0 CondInst at 512 px 2.73 vs 2.45 images/s, R-50
+CondInst at 800 px 0.671 vs 0.584. Each worker holds one forward's
+activations: memory grows with the number of workers.
 """
+import os
 import threading
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,8 +51,8 @@ class OneThreadWorkers:
     """A pool of threads that each run torch on one thread.
 
     Grad mode and autocast are per thread in PyTorch: enter them inside the
-    function given to :meth:`map`. The threads start at the first
-    :meth:`map`; a pickled copy (e.g. in a spawned DataLoader worker)
+    function given to :meth:`submit` or :meth:`map`. The threads start at
+    the first call; a pickled or forked copy (e.g. in a DataLoader worker)
     starts its own.
 
     Args:
@@ -65,6 +67,7 @@ class OneThreadWorkers:
         #: the pool's thread count
         self.workers = workers or torch.get_num_threads()
         self._pool: Optional[ThreadPoolExecutor] = None
+        self._pid = os.getpid()  # a forked copy has no threads
 
     def _start(self) -> ThreadPoolExecutor:
         caller, n = torch.get_num_threads(), self.workers
@@ -82,8 +85,8 @@ class OneThreadWorkers:
                items: Sequence[T]) -> List['Future[R]']:
         """Start ``fn(item)`` for each item (queued, run by the first free
         thread); returns their futures, in order."""
-        if self._pool is None:
-            self._pool = self._start()
+        if self._pool is None or self._pid != os.getpid():
+            self._pool, self._pid = self._start(), os.getpid()
         return [self._pool.submit(fn, item) for item in items]
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> List[R]:

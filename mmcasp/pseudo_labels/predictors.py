@@ -3,7 +3,9 @@
 
 Both expose ``prepare(entry, img)`` (run in DataLoader workers) and
 ``__call__(items)`` (a batch on the model's device), as
-:func:`~mmcasp.pseudo_labels.labeling_loop.run_pseudo_labeling` expects.
+:func:`~mmcasp.pseudo_labels.labeling_loop.run_pseudo_labeling` expects;
+the detector's also ``submit(items)``, which labels in the background on
+its CPU workers.
 """
 import contextlib
 import copy
@@ -115,6 +117,21 @@ def _invariant_cpu(enabled: bool, device: torch.device):
     if enabled and device.type == 'cpu':
         return mkldnn_disabled()
     return contextlib.nullcontext()
+
+
+class _Queued:
+    """Results of items queued to CPU workers: call for them (in order),
+    ``cancel()`` to drop those not started."""
+
+    def __init__(self, futures: list, done: Callable) -> None:
+        self.futures, self.done = futures, done
+
+    def __call__(self) -> list:
+        return self.done([f.result() for f in self.futures])
+
+    def cancel(self) -> None:
+        for f in self.futures:
+            f.cancel()
 
 
 class DetectorPredictor:
@@ -334,8 +351,6 @@ class DetectorPredictor:
             fuse_conv_bn=self.fuse_conv_bn,
             fp16=self.fp16 and self.device.type == 'cuda',
             bf16=self.bf16)
-        if self.workers is not None:
-            out['cpu_capability'] = torch.backends.cpu.get_cpu_capability()
         return out
 
     def _forward(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
@@ -376,17 +391,19 @@ class DetectorPredictor:
         """Start labeling ``items``; returns a function that gives what
         :meth:`__call__` gives. With CPU workers the items are queued to
         them, each image alone on one thread (forward, rules and encoding),
-        so the loop can queue the next batch before this one is done and
-        no worker waits at the end of a batch; otherwise the batch is
+        and the function has a ``cancel()`` for the images not started
+        yet: the loop queues the next batch before it writes this one, so
+        no worker waits at the end of a batch. Otherwise the batch is
         labeled at once."""
         if self.workers is None:
             with torch.no_grad():
                 out = self._label(items)
             return functools.partial(self._count, out, len(items))
         # grad mode is per thread
-        futures = self.workers.submit(
-            torch.no_grad()(lambda it: self._label([it])[0]), items)
-        return lambda: self._count([f.result() for f in futures], len(items))
+        return _Queued(
+            self.workers.submit(
+                torch.no_grad()(lambda it: self._label([it])[0]), items),
+            functools.partial(self._count, n=len(items)))
 
     def _count(self, out: List[tuple], n: int) -> List[tuple]:
         if self.timings is not None:

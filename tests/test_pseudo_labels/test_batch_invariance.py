@@ -63,13 +63,14 @@ def test_bucket_batches_one_key_per_batch():
 
 
 class _Recorder:
-    """A predictor with ``submit``: records when batches start and when
-    their results are taken."""
+    """A predictor with ``submit``: records when batches start, when their
+    results are taken and when they are cancelled; ``background`` results
+    have a ``cancel()`` (as the detector's CPU workers' do)."""
 
     batch_key = None
 
-    def __init__(self):
-        self.events = []
+    def __init__(self, background=True, fail_at=None):
+        self.events, self.background, self.fail_at = [], background, fail_at
 
     def submit(self, items):
         ids = [it['entry']['id'] for it in items]
@@ -77,37 +78,68 @@ class _Recorder:
 
         def results():
             self.events.append(('take', ids))
+            if ids[0] == self.fail_at:
+                raise RuntimeError('worker failed')
             return [[] for _ in items]
 
+        if self.background:
+            results.cancel = lambda: self.events.append(('cancel', ids))
         return results
 
 
-def test_loop_starts_the_next_batch_before_writing_this_one(tmp_path):
-    """With a predictor that labels in the background (the detector's CPU
-    workers), the loop starts batch k + 1 before it takes and writes batch
-    k's results, so no worker waits while a batch is written; every image
-    is written once, in order."""
+def _entries(tmp_path, n):
     entries = []
-    for i in range(5):
+    for i in range(n):
         path = tmp_path / f'{i}.png'
         cv2.imwrite(str(path), np.full((8, 8, 3), 100, np.uint8))
         entries.append(
             dict(id=i, file_name=path.name, path=str(path), width=8, height=8))
-    pred = _Recorder()
+    return entries
+
+
+def _run_recorded(tmp_path, pred):
     out = str(tmp_path / 'out.json')
     run_pseudo_labeling(
-        entries,
+        _entries(tmp_path, 5),
         pred,
         out,
         batch_size=2,
         num_workers=0,
         show_progress=False,
         drop_empty=False)
+    return out
+
+
+def test_loop_starts_the_next_batch_before_writing_this_one(tmp_path):
+    """With a predictor that labels in the background (the detector's CPU
+    workers), the loop starts batch k + 1 before it takes and writes batch
+    k's results, so no worker waits while a batch is written; every image
+    is written once, in order. A predictor that labels at once is written
+    at once."""
+    pred = _Recorder()
+    out = _run_recorded(tmp_path, pred)
     assert pred.events == [('start', [0, 1]), ('start', [2, 3]),
                            ('take', [0, 1]), ('start', [4]), ('take', [2, 3]),
                            ('take', [4])]
     assert [im['id']
             for im in json.load(open(out))['images']] == list(range(5))
+    pred = _Recorder(background=False)
+    (tmp_path / 'sync').mkdir()
+    _run_recorded(tmp_path / 'sync', pred)
+    assert pred.events == [('start', [0, 1]), ('take', [0, 1]),
+                           ('start', [2, 3]), ('take', [2, 3]), ('start', [4]),
+                           ('take', [4])]
+
+
+def test_loop_cancels_queued_work_on_error(tmp_path):
+    """An error while a batch is taken (a worker's exception, a full disk,
+    Ctrl-C) cancels the batch queued behind it before it propagates."""
+    pred = _Recorder(fail_at=2)
+    with pytest.raises(RuntimeError, match='worker failed'):
+        _run_recorded(tmp_path, pred)
+    after = pred.events[pred.events.index(('take', [2, 3])) + 1:]
+    assert ('cancel', [4]) in after
+    assert not any(e == 'start' for e, _ in after)
 
 
 def test_paste_condinst_masks_equals_mmdet():
@@ -173,8 +205,7 @@ def test_cpu_forward_one_image_one_thread(flip):
         channels_last=True,
         fuse_conv_bn=True,
         fp16=False,
-        bf16=False,
-        cpu_capability=torch.backends.cpu.get_cpu_capability())
+        bf16=False)
     seen = []
     forward = pred._forward
 
