@@ -83,7 +83,7 @@ def _autocast(fp16: bool, device: torch.device, bf16: bool = False):
     return contextlib.nullcontext()
 
 
-def check_bf16(device: torch.device) -> None:
+def _check_bf16(device: torch.device) -> None:
     """Raise where bf16 would be emulated: a CPU without native bf16
     (AVX-512 BF16 or AMX; oneDNN's test), a GPU without bf16."""
     if device.type == 'cpu':
@@ -99,9 +99,11 @@ def check_bf16(device: torch.device) -> None:
 
 
 @contextlib.contextmanager
-def mkldnn_disabled():
-    """CPU convolutions on ATen: without oneDNN (mkldnn) and without
-    NNPACK (which ATen takes from batch 16 on, with other last bits)."""
+def _mkldnn_off():
+    """CPU convolutions whose results do not depend on the batch: without
+    oneDNN (``torch.backends.mkldnn.enabled = False``; its ``flags()`` also
+    sets TF32 and warns on CPU builds) and without NNPACK (which ATen uses
+    from batch 16 on, giving other last bits than at batch 1)."""
     prev = torch.backends.mkldnn.enabled
     torch.backends.mkldnn.enabled = False
     try:
@@ -112,10 +114,10 @@ def mkldnn_disabled():
 
 
 def _invariant_cpu(enabled: bool, device: torch.device):
-    """ATen's CPU convolutions (see :func:`mkldnn_disabled`), for the CAM
+    """ATen's CPU convolutions (see :func:`_mkldnn_off`), for the CAM
     labeler's one-image forwards."""
     if enabled and device.type == 'cpu':
-        return mkldnn_disabled()
+        return _mkldnn_off()
     return contextlib.nullcontext()
 
 
@@ -225,7 +227,7 @@ class DetectorPredictor:
         if fp16 and bf16:
             raise ValueError('fp16 and bf16 exclude each other: pick one')
         if bf16:
-            check_bf16(self.device)
+            _check_bf16(self.device)
         self.bf16 = bf16
         self.fuse_conv_bn = fuse_conv_bn
         if fuse_conv_bn:
@@ -344,14 +346,13 @@ class DetectorPredictor:
     def forward_settings(self) -> dict:
         """What the labels' last bits depend on besides the model and the
         rules (for a label file's ``info``)."""
-        out = dict(
+        return dict(
             device=self.device.type,
             batch_invariant=self.workers is not None,
             channels_last=self.channels_last,
             fuse_conv_bn=self.fuse_conv_bn,
             fp16=self.fp16 and self.device.type == 'cuda',
             bf16=self.bf16)
-        return out
 
     def _forward(self, packed: List[dict]) -> Tuple[list, List[Counter]]:
         """One forward pass (``BaseModel.test_step``: preprocessing, then
