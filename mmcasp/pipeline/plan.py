@@ -84,8 +84,8 @@ def timing_config(ctx, kind: str, training: StageSettings):
     """The Runner config a training stage kind is timed with: its own
     config on the labeled split (the warmup's pseudo labels do not exist
     before the run: the labeled images stand in for them), validated on
-    the val split (what :func:`~mmcasp.pipeline.stage_timing.
-    seconds_per_image` predicts, for the pseudo stage)."""
+    the val split; for the pseudo stage, the labeler's config (its test
+    pipeline and model)."""
     pretrain = kind in ('labeler', 'warmup')
     split = ctx.pretrain_split('labeled') if pretrain else \
         ctx.split('labeled')
@@ -125,14 +125,16 @@ def _estimate(ctx, sid, training, row: dict, n_images: str,
     """Time the stage (training iterations, or labeling for ``pseudo``);
     fill ``row['time (est.)']`` (text) and ``row['_seconds']``; the
     seconds, or ``None`` if not timed."""
-    from .stage_timing import seconds_per_image, time_training
+    from .stage_timing import (seconds_per_image, seconds_per_labeled_image,
+                               time_training)
     try:
         if sid.kind == 'pseudo':
+            from mmcasp.datasets import collect_images
             cfg = timing_config(ctx, 'labeler', training)
-            batch = ctx.pseudo.batch_size
-            # flip TTA: a second forward of each image
-            per = seconds_per_image(cfg, time_iters * batch,
-                                    batch) * (2 if ctx.pseudo.flip else 1)
+            d = ctx.split('unlabeled')
+            entries, _, root = collect_images(d['ann'], d['img'])
+            per = seconds_per_labeled_image(cfg, ctx.pseudo, entries, root,
+                                            time_iters)
             total = per * int(n_images)
             row['time (est.)'] = f'{_duration(total)} ({per:.3g} s/image' + (
                 ', with flip TTA)' if ctx.pseudo.flip else ')')
@@ -176,12 +178,15 @@ def plan_rows(pipe, time_iters: int = 0) -> List[dict]:
     (est.)``: its training timed on ``time_iters`` iterations (after one
     more; :func:`~mmcasp.pipeline.stage_timing.time_training`) times its
     iterations, plus each epoch's start and its validations (timed on
-    ``time_iters`` batches), or its labeling timed on ``time_iters``
-    batches times the unlabeled images, and the checkpoints it saves
-    (serialised in memory: logging and the disk writes are not counted).
-    A pseudo stage is timed with the labeler's untrained model (its
-    prediction count, hence the mask time, differs from a trained one's),
-    a warmup on labeled images."""
+    ``time_iters`` batches), and the checkpoints it saves (serialised in
+    memory: logging and the disk writes are not counted); a pseudo stage,
+    its own labeling loop on the unlabeled images (the pipeline's
+    labeling settings, flip TTA and CPU workers included) timed on
+    ``time_iters`` batches
+    (:func:`~mmcasp.pipeline.stage_timing.seconds_per_labeled_image`)
+    times the unlabeled images. A pseudo stage is timed with the labeler's
+    untrained model (its prediction count, hence the mask time, differs
+    from a trained one's), a warmup on labeled images."""
     ctx = pipe.ctx
     rows, counts = [], {}
     for sid in pipe.plan:

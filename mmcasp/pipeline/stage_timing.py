@@ -2,13 +2,17 @@
 """Seconds per training iteration and per labeled image, measured by
 running a few steps of a stage's own config on its own data (``tools/
 casp.py --dry-run --time-iters N``): the dry run's time estimate. Nothing
-is written and nothing is downloaded: the model keeps its random
-initialisation (the time of a step does not depend on the weights, except
-where a prediction count does: see :func:`seconds_per_image`)."""
+is written to the run's folders (labels go to a temporary folder) and
+nothing is downloaded: the model keeps its random initialisation (the
+time of a step does not depend on the weights, except where a prediction
+count does: see :func:`seconds_per_image`)."""
 import copy
 import io
+import os.path as osp
+import tempfile
 import time
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from mmengine.config import Config
@@ -17,7 +21,10 @@ from mmengine.registry import DefaultScope
 from mmcasp.utils.build import build_model
 from mmcasp.utils.dataloader_workers import shut_down_workers
 
-__all__ = ['TrainingTime', 'time_training', 'seconds_per_image']
+__all__ = [
+    'TrainingTime', 'time_training', 'seconds_per_image',
+    'seconds_per_labeled_image'
+]
 
 
 def _device() -> str:
@@ -170,3 +177,44 @@ def seconds_per_image(cfg: Config,
     for data in timed:
         done += len(model.test_step(data))
     return (_now() - t0) / done
+
+
+def seconds_per_labeled_image(cfg: Config, settings, entries: Sequence[dict],
+                              image_root: str, batches: int = 1) -> float:
+    """Mean wall seconds per image of the pseudo stage's own labeling:
+    :func:`~mmcasp.pseudo_labels.label_images` with a
+    :class:`~mmcasp.pseudo_labels.DetectorPredictor` of ``cfg``'s
+    (untrained) model and ``settings`` (the pipeline's
+    :class:`~mmcasp.pseudo_labels.LabelingSettings`: batch size, DataLoader
+    workers, flip TTA, the CPU's one-image-per-thread workers), timed on
+    ``batches`` batches of ``entries`` after one warm-up batch, into a
+    temporary folder. The time includes decoding in the loop's DataLoader
+    workers and their start (once, so a labeler faster than their start is
+    overstated); an untrained model's prediction count differs from a
+    trained one's, so the mask part of the time is a rough guide only.
+
+    Args:
+        entries, image_root: As :func:`~mmcasp.datasets.collect_images`
+            returns them (the images the stage labels).
+
+    Raises:
+        ValueError: ``entries`` is empty.
+    """
+    from mmcasp.pseudo_labels import build_detector_predictor, label_images
+    if not len(entries):
+        raise ValueError('no images to label')
+    predictor = build_detector_predictor(
+        cfg, model=_model(cfg).eval(), settings=settings)
+    bs = settings.batch_size
+    timed = list(entries[bs:bs + batches * bs]) or list(entries[:bs])
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, part in (('warm', entries[:bs]), ('timed', timed)):
+            t0 = _now()
+            label_images(
+                predictor,
+                part,
+                osp.join(tmp, f'{name}.json'),
+                image_root,
+                show_progress=False,
+                **settings.loop_kwargs())
+    return (_now() - t0) / len(timed)

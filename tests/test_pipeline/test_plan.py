@@ -100,7 +100,17 @@ def test_each_estimate_adds_up_what_was_timed(toy_root, tmp_path, monkeypatch):
         lambda cfg, n: stage_timing.TrainingTime(2.0, 0.5, 0.25))
     monkeypatch.setattr(stage_timing, 'seconds_per_image',
                         lambda cfg, n, batch: 0.125)
-    pipe = CaspPipeline(_casp(toy_root), str(tmp_path / 'w'))
+    labeled = []  # the pseudo stage: its labeling loop's settings, images
+
+    def per_labeled_image(cfg, settings, entries, root, batches):
+        labeled.append((settings, len(entries), batches))
+        return 0.125
+
+    monkeypatch.setattr(stage_timing, 'seconds_per_labeled_image',
+                        per_labeled_image)
+    casp = _casp(toy_root)
+    casp['pseudo']['flip'] = True
+    pipe = CaspPipeline(casp, str(tmp_path / 'w'))
     rows = {r['stage']: r for r in plan_rows(pipe, time_iters=1)}
     # 1 epoch, one validation of the 8 val images, one checkpoint (the
     # last); the labeler and the class-specific stages: 16 labeled images
@@ -111,15 +121,30 @@ def test_each_estimate_adds_up_what_was_timed(toy_root, tmp_path, monkeypatch):
         assert rows[stage]['_seconds'] == pytest.approx(expected), stage
         assert rows[stage]['time (est.)'].startswith(
             f'{expected:.0f} s (2 s/iter; validation 1 x 8 images: 1 s)')
+    # the 8 unlabeled images, labeled as the stage labels them (flip TTA)
     assert rows['pseudo']['_seconds'] == pytest.approx(8 * 0.125)
+    assert rows['pseudo']['time (est.)'].endswith('with flip TTA)')
+    assert labeled == [(pipe.ctx.pseudo, 8, 1)] and labeled[0][0].flip
     total = sum(r['_seconds'] for r in rows.values() if '_seconds' in r)
     assert total == pytest.approx(9.75 + 5.75 + 9.75 + 9.75 + 1.0)
-    # flip TTA: two forwards per image
-    casp = _casp(toy_root)
-    casp['pseudo']['flip'] = True
-    rows = {
-        r['stage']: r
-        for r in plan_rows(
-            CaspPipeline(casp, str(tmp_path / 'w2')), time_iters=1)
-    }
-    assert rows['pseudo']['_seconds'] == pytest.approx(2 * 8 * 0.125)
+
+
+def test_labeling_time_is_the_pseudo_stage_s_own_loop(toy_root, tmp_path):
+    """``seconds_per_labeled_image`` runs the labeling loop the pseudo
+    stage runs (untrained labeler, the pipeline's settings) and leaves
+    nothing behind in the work dir."""
+    from mmcasp.datasets import collect_images
+    from mmcasp.pipeline.plan import stage_training, timing_config
+    from mmcasp.pipeline.stage_timing import seconds_per_labeled_image
+    from mmcasp.pseudo_labels import LabelingSettings
+    work = tmp_path / 'w'
+    ctx = CaspPipeline(_casp(toy_root), str(work)).ctx
+    cfg = timing_config(ctx, 'labeler', stage_training(ctx, 'labeler'))
+    d = ctx.split('unlabeled')
+    entries, _, root = collect_images(d['ann'], d['img'])
+    settings = LabelingSettings(batch_size=2, num_workers=0)
+    per = seconds_per_labeled_image(cfg, settings, entries, root, batches=2)
+    assert 0 < per < 60
+    with pytest.raises(ValueError, match='no images'):
+        seconds_per_labeled_image(cfg, settings, [], root)
+    assert not work.exists() or not any(work.iterdir())

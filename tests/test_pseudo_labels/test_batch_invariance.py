@@ -23,6 +23,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 from mmdet.models.dense_heads import CondInstMaskHead
+from mmdet.models.utils import aligned_bilinear
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import DefaultScope
 from torch import nn
@@ -30,7 +31,10 @@ from torch import nn
 from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
                                   collect_images, run_pseudo_labeling)
 from mmcasp.pseudo_labels.labeling_loop import bucket_batches
-from mmcasp.pseudo_labels.postprocess import paste_condinst_masks
+from mmcasp.pseudo_labels import postprocess
+from mmcasp.pseudo_labels.postprocess import (mask_chunks,
+                                              paste_condinst_masks,
+                                              upsample_mask_probs)
 from mmcasp.registry import MODELS
 from mmcasp.utils import register_all_modules
 from tests._helpers import SHARED, TINY_CONFIG, free_port
@@ -142,7 +146,39 @@ def test_loop_cancels_queued_work_on_error(tmp_path):
     assert not any(e == 'start' for e, _ in after)
 
 
-def test_paste_condinst_masks_equals_mmdet():
+@pytest.mark.parametrize('factor', [1, 2, 3, 4, 8])
+@pytest.mark.parametrize('hw', [(1, 1), (6, 9), (25, 34)])
+def test_upsample_mask_probs_is_aligned_bilinear_bit_for_bit(factor, hw):
+    """Same values as mmdet's ``aligned_bilinear`` and crop, compared
+    exactly: the shifted upsampling reads the same inputs with the same
+    weights (values spread over several binades, so roundings show)."""
+    torch.manual_seed(factor)
+    h, w = hw
+    prob = torch.rand(1, 4, h, w)**3 * torch.tensor(
+        [1., 1e-3, 1e3, 1e-6])[:, None, None]
+    for img_shape in [(factor * h, factor * w),
+                      (max(1, factor * h - 3), max(1, factor * w - 1))]:
+        ref = aligned_bilinear(prob, factor)[..., :img_shape[0], :
+                                             img_shape[1]]
+        ours = upsample_mask_probs(prob, factor, img_shape)
+        assert ours.shape == ref.shape
+        assert torch.equal(ours, ref)
+
+
+def test_mask_chunks_cover_every_mask_and_never_three():
+    for n in range(12):
+        for size in range(1, 9):
+            chunks = mask_chunks(n, size)
+            assert [i for a, b in chunks for i in range(a, b)] == list(
+                range(n))
+            assert all(0 < b - a <= size and b - a != 3 for a, b in chunks)
+
+
+@pytest.mark.parametrize('chunk_bytes', [1, 10**9])
+def test_paste_condinst_masks_equals_mmdet(monkeypatch, chunk_bytes):
+    """One mask at a time or all at once (the CPU's chunks), the masks of
+    mmdet's ``CondInstMaskHead``."""
+    monkeypatch.setattr(postprocess, 'CPU_PASTE_CHUNK_BYTES', chunk_bytes)
     torch.manual_seed(0)
     logits = torch.randn(5, 24, 32) * 3
     logits[1] -= 30  # no pixel reaches the threshold: skipped, empty
