@@ -179,8 +179,11 @@ def seconds_per_image(cfg: Config,
     return (_now() - t0) / done
 
 
-def seconds_per_labeled_image(cfg: Config, settings, entries: Sequence[dict],
-                              image_root: str, batches: int = 1) -> float:
+def seconds_per_labeled_image(cfg: Config,
+                              settings,
+                              entries: Sequence[dict],
+                              image_root: str,
+                              batches: int = 1) -> float:
     """Mean wall seconds per image of the pseudo stage's own labeling:
     :func:`~mmcasp.pseudo_labels.label_images` with a
     :class:`~mmcasp.pseudo_labels.DetectorPredictor` of ``cfg``'s

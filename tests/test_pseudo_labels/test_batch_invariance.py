@@ -29,9 +29,9 @@ from mmengine.registry import DefaultScope
 from torch import nn
 
 from mmcasp.pseudo_labels import (CamPredictor, DetectorPredictor,
-                                  collect_images, run_pseudo_labeling)
+                                  collect_images, postprocess,
+                                  run_pseudo_labeling)
 from mmcasp.pseudo_labels.labeling_loop import bucket_batches
-from mmcasp.pseudo_labels import postprocess
 from mmcasp.pseudo_labels.postprocess import (mask_chunks,
                                               paste_condinst_masks,
                                               upsample_mask_probs)
@@ -154,12 +154,11 @@ def test_upsample_mask_probs_is_aligned_bilinear_bit_for_bit(factor, hw):
     weights (values spread over several binades, so roundings show)."""
     torch.manual_seed(factor)
     h, w = hw
-    prob = torch.rand(1, 4, h, w)**3 * torch.tensor(
-        [1., 1e-3, 1e3, 1e-6])[:, None, None]
+    scales = torch.tensor([1., 1e-3, 1e3, 1e-6])[:, None, None]
+    prob = torch.rand(1, 4, h, w)**3 * scales
     for img_shape in [(factor * h, factor * w),
                       (max(1, factor * h - 3), max(1, factor * w - 1))]:
-        ref = aligned_bilinear(prob, factor)[..., :img_shape[0], :
-                                             img_shape[1]]
+        ref = aligned_bilinear(prob, factor)[..., :img_shape[0], :img_shape[1]]
         ours = upsample_mask_probs(prob, factor, img_shape)
         assert ours.shape == ref.shape
         assert torch.equal(ours, ref)
@@ -169,8 +168,8 @@ def test_mask_chunks_cover_every_mask_and_never_three():
     for n in range(12):
         for size in range(1, 9):
             chunks = mask_chunks(n, size)
-            assert [i for a, b in chunks for i in range(a, b)] == list(
-                range(n))
+            assert [i for a, b in chunks
+                    for i in range(a, b)] == list(range(n))
             assert all(0 < b - a <= size and b - a != 3 for a, b in chunks)
 
 
