@@ -17,6 +17,7 @@ from .errors import PipelineError
 from .settings import StageSettings
 from .stage_configs import (innermost_dataset, with_overrides,
                             with_transfer_init)
+from .stage_graph import StageId
 
 __all__ = [
     'stage_training', 'planned_config', 'timing_config', 'validation_runs',
@@ -80,15 +81,28 @@ def _duration(seconds: float) -> str:
     return f'{seconds / 3600:.1f} h'
 
 
-def timing_config(ctx, kind: str, training: StageSettings):
+def done_pseudo_labels(ctx, round_: int = 1) -> Optional[dict]:
+    """The train split (``ann``, ``img``) of the pseudo labels of
+    ``round_`` when its pseudo stage is done and made labels, else
+    ``None``."""
+    rec = ctx.records.get(StageId('pseudo', round_).name) or {}
+    if 'file' not in rec or not rec.get('image_root'):
+        return None
+    return dict(ann=rec['file'], img=rec['image_root'])
+
+
+def timing_config(ctx, kind: str, training: StageSettings, round_: int = 1):
     """The Runner config a training stage kind is timed with: its own
-    config on the labeled split (the warmup's pseudo labels do not exist
-    before the run: the labeled images stand in for them), validated on
-    the val split; for the pseudo stage, the labeler's config (its test
-    pipeline and model)."""
+    config on the labeled split, validated on the val split; for the pseudo
+    stage, the labeler's config (its test pipeline and model). A warmup is
+    timed on its round's pseudo labels once they exist (a dry run after
+    the pseudo stage: their label density is what a warmup iteration
+    costs), before that on the labeled images."""
     pretrain = kind in ('labeler', 'warmup')
     split = ctx.pretrain_split('labeled') if pretrain else \
         ctx.split('labeled')
+    if kind == 'warmup':
+        split = done_pseudo_labels(ctx, round_) or split
     class_specific = ctx.pseudo.class_specific if pretrain else True
     return ctx.stage_config(kind, training, split, class_specific, pretrain)
 
@@ -140,7 +154,7 @@ def _estimate(ctx, sid, training, row: dict, n_images: str,
                 ', with flip TTA)' if ctx.pseudo.flip else ')')
             row['_seconds'] = total
             return total
-        cfg = timing_config(ctx, sid.kind, training)
+        cfg = timing_config(ctx, sid.kind, training, sid.round)
         epochs = training.epochs or cfg.train_cfg.get('max_epochs')
         if (not epochs or cfg.train_cfg.get('type') == 'IterBasedTrainLoop'
                 or cfg.train_cfg.get('by_epoch') is False):
@@ -186,7 +200,8 @@ def plan_rows(pipe, time_iters: int = 0) -> List[dict]:
     (:func:`~mmcasp.pipeline.stage_timing.seconds_per_labeled_image`)
     times the unlabeled images. A pseudo stage is timed with the labeler's
     untrained model (its prediction count, hence the mask time, differs
-    from a trained one's), a warmup on labeled images."""
+    from a trained one's), a warmup on its pseudo labels once they exist,
+    before that on labeled images (:func:`timing_config`)."""
     ctx = pipe.ctx
     rows, counts = [], {}
     for sid in pipe.plan:
@@ -205,19 +220,21 @@ def plan_rows(pipe, time_iters: int = 0) -> List[dict]:
             epochs = training.epochs or cfg.train_cfg.get('max_epochs')
             batch = cfg.train_dataloader.batch_size
             n = counts[split]
+            pseudo = ctx.records.get(StageId('pseudo', sid.round).name) or {}
+            kept = (pseudo.get('stats') or {}).get('images_kept')
+            if split == 'unlabeled' and kept is not None:
+                n, images = str(kept), f'{kept} (pseudo-labeled)'
+            else:
+                images = f'<= {n} (pseudo-labeled)' \
+                    if split == 'unlabeled' else n
             iters = (f'{math.ceil(int(n) / batch)} x {epochs}'
                      if n.isdigit() and epochs else '?')
             row.update({
-                'config':
-                training.config,
-                'train images':
-                (f'<= {n} (pseudo-labeled)' if split == 'unlabeled' else n),
-                'epochs':
-                epochs,
-                'iterations':
-                f'{iters} at batch {batch} per process',
-                'starts from':
-                init_report(cfg).backbone
+                'config': training.config,
+                'train images': images,
+                'epochs': epochs,
+                'iterations': f'{iters} at batch {batch} per process',
+                'starts from': init_report(cfg).backbone
             })
             if time_iters > 0 and not rec and n.isdigit():
                 _estimate(ctx, sid, training, row, n, time_iters)

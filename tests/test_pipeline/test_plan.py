@@ -148,3 +148,38 @@ def test_labeling_time_is_the_pseudo_stage_s_own_loop(toy_root, tmp_path):
     with pytest.raises(ValueError, match='no images'):
         seconds_per_labeled_image(cfg, settings, [], root)
     assert not work.exists() or not any(work.iterdir())
+
+
+def test_warmup_is_timed_on_its_pseudo_labels_once_they_exist(
+        toy_root, tmp_path, monkeypatch):
+    """A dry run after the pseudo stage times the warmup on the pseudo
+    labels it will train on (their label density is what its iterations
+    cost) and counts the images kept; before, on the labeled split."""
+    from mmcasp.pipeline import stage_timing
+    timed = []
+
+    def record_training(cfg, n):
+        timed.append(cfg.train_dataloader.dataset)
+        return stage_timing.TrainingTime(1.0, 0.0, 0.0)
+
+    monkeypatch.setattr(stage_timing, 'time_training', record_training)
+    monkeypatch.setattr(stage_timing, 'seconds_per_image',
+                        lambda cfg, n, batch: 0.0)
+    work = str(tmp_path / 'w')
+    before = {
+        r['stage']: r
+        for r in plan_rows(CaspPipeline(_casp(toy_root), work), 1)
+    }
+    assert before['warmup']['train images'] == '<= 8 (pseudo-labeled)'
+    assert 'instances_labeled.json' in str(timed[1])  # labeler, warmup, ...
+    done = CaspPipeline(_casp(toy_root), work).run(['labeler', 'pseudo'])
+    kept = done['pseudo']['stats']['images_kept']
+    timed.clear()
+    rows = {
+        r['stage']: r
+        for r in plan_rows(CaspPipeline(_casp(toy_root), work), 1)
+    }
+    assert rows['warmup']['train images'] == f'{kept} (pseudo-labeled)'
+    assert len(timed) == 3  # warmup, finetune, baseline: the rest is done
+    assert done['pseudo']['file'] in str(timed[0])
+    assert 'instances_labeled.json' not in str(timed[0])
