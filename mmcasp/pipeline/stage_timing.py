@@ -18,6 +18,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from mmcasp.pseudo_labels.labeling_settings import LabelingSettings
 from mmcasp.utils.build import build_model
 from mmcasp.utils.dataloader_workers import shut_down_workers
 
@@ -180,7 +181,7 @@ def seconds_per_image(cfg: Config,
 
 
 def seconds_per_labeled_image(cfg: Config,
-                              settings,
+                              settings: LabelingSettings,
                               entries: Sequence[dict],
                               image_root: str,
                               batches: int = 1) -> float:
@@ -190,11 +191,14 @@ def seconds_per_labeled_image(cfg: Config,
     (untrained) model and ``settings`` (the pipeline's
     :class:`~mmcasp.pseudo_labels.LabelingSettings`: batch size, DataLoader
     workers, flip TTA, the CPU's one-image-per-thread workers), timed on
-    ``batches`` batches of ``entries`` after one warm-up batch, into a
-    temporary folder. The time includes decoding in the loop's DataLoader
-    workers and their start (once, so a labeler faster than their start is
-    overstated); an untrained model's prediction count differs from a
-    trained one's, so the mask part of the time is a rough guide only.
+    up to ``batches`` whole batches of ``entries`` after one warm-up batch,
+    into a temporary folder; a batch is the loop's (rounded up to a
+    multiple of the predictor's CPU workers). With fewer than two batches
+    of images the warm-up batch is labeled again. The time includes
+    decoding in the loop's DataLoader workers and their start (once, so a
+    labeler faster than their start is overstated); an untrained model's
+    prediction count differs from a trained one's, so the mask part of
+    the time is a rough guide only.
 
     Args:
         entries, image_root: As :func:`~mmcasp.datasets.collect_images`
@@ -208,8 +212,11 @@ def seconds_per_labeled_image(cfg: Config,
         raise ValueError('no images to label')
     predictor = build_detector_predictor(
         cfg, model=_model(cfg).eval(), settings=settings)
-    bs = settings.batch_size
-    timed = list(entries[bs:bs + batches * bs]) or list(entries[:bs])
+    multiple = predictor.batch_multiple
+    bs = -(-settings.batch_size // multiple) * multiple
+    whole = min(batches, (len(entries) - bs) // bs)
+    timed = list(entries[bs:bs + whole * bs]) if whole > 0 else \
+        list(entries[:bs])
     with tempfile.TemporaryDirectory() as tmp:
         for name, part in (('warm', entries[:bs]), ('timed', timed)):
             t0 = _now()
@@ -220,4 +227,5 @@ def seconds_per_labeled_image(cfg: Config,
                 image_root,
                 show_progress=False,
                 **settings.loop_kwargs())
-    return (_now() - t0) / len(timed)
+            seconds = _now() - t0
+    return seconds / len(timed)

@@ -139,11 +139,21 @@ def upsample_mask_probs(prob: torch.Tensor, factor: int,
 
     Args:
         prob: (N, K, h, w).
-        factor: Upsampling factor.
+        factor: Upsampling factor, a positive integer.
         img_shape: (H, W) to crop to, at most ``factor * (h, w)``.
+
+    Raises:
+        ValueError: ``factor`` is not a positive integer, or ``img_shape``
+            exceeds the upsampled size.
     """
+    if factor < 1 or int(factor) != factor:
+        raise ValueError(f'factor must be a positive integer, got {factor}')
+    factor = int(factor)
     img_h, img_w = img_shape
     h, w = prob.shape[-2:]
+    if img_h > factor * h or img_w > factor * w:
+        raise ValueError(f'img_shape {tuple(img_shape)} exceeds the '
+                         f'upsampled size {(factor * h, factor * w)}')
     if (factor == 1 or factor & (factor - 1)
             or factor * (h + w) + 2 <= _SEPARABLE_MAX_HW):
         return aligned_bilinear(prob, factor)[..., :img_h, :img_w]

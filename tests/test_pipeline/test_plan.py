@@ -145,6 +145,27 @@ def test_labeling_time_is_the_pseudo_stage_s_own_loop(toy_root, tmp_path):
     settings = LabelingSettings(batch_size=2, num_workers=0)
     per = seconds_per_labeled_image(cfg, settings, entries, root, batches=2)
     assert 0 < per < 60
+    # whole batches of the loop: 3 rounded up to the 2 CPU workers' 4 (of
+    # the 8 images: 4 to warm up, one whole batch of 4 timed, not 5)
+    from mmcasp import pseudo_labels
+    sizes = []
+    real = pseudo_labels.label_images
+
+    def label_images(predictor, part, *args, **kwargs):
+        sizes.append(len(part))
+        return real(predictor, part, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pseudo_labels, 'label_images', label_images)
+        seconds_per_labeled_image(
+            cfg,
+            LabelingSettings(batch_size=3, num_workers=0, cpu_workers=2),
+            entries,
+            root,
+            batches=5)
+    # warm-up, then the one whole batch left (a GPU has no CPU workers)
+    import torch
+    assert sizes == ([3, 3] if torch.cuda.is_available() else [4, 4])
     with pytest.raises(ValueError, match='no images'):
         seconds_per_labeled_image(cfg, settings, [], root)
     assert not work.exists() or not any(work.iterdir())

@@ -146,22 +146,64 @@ def test_loop_cancels_queued_work_on_error(tmp_path):
     assert not any(e == 'start' for e, _ in after)
 
 
+def _same_as_aligned_bilinear(prob, factor, img_shape):
+    ref = aligned_bilinear(prob, factor)[..., :img_shape[0], :img_shape[1]]
+    ours = upsample_mask_probs(prob, factor, img_shape)
+    return ours.shape == ref.shape and torch.equal(ours, ref)
+
+
 @pytest.mark.parametrize('factor', [1, 2, 3, 4, 8])
-@pytest.mark.parametrize('hw', [(1, 1), (6, 9), (25, 34)])
+@pytest.mark.parametrize('hw', [(1, 1), (6, 9), (25, 34), (40, 57), (3, 70)])
 def test_upsample_mask_probs_is_aligned_bilinear_bit_for_bit(factor, hw):
     """Same values as mmdet's ``aligned_bilinear`` and crop, compared
     exactly: the shifted upsampling reads the same inputs with the same
-    weights (values spread over several binades, so roundings show)."""
+    weights (values spread over several binades, so roundings show), for
+    1, 3 and 4 masks (PyTorch resizes 3 channels on one thread with
+    another kernel) on one thread and on the process's."""
     torch.manual_seed(factor)
     h, w = hw
     scales = torch.tensor([1., 1e-3, 1e3, 1e-6])[:, None, None]
     prob = torch.rand(1, 4, h, w)**3 * scales
-    for img_shape in [(factor * h, factor * w),
-                      (max(1, factor * h - 3), max(1, factor * w - 1))]:
-        ref = aligned_bilinear(prob, factor)[..., :img_shape[0], :img_shape[1]]
-        ours = upsample_mask_probs(prob, factor, img_shape)
-        assert ours.shape == ref.shape
-        assert torch.equal(ours, ref)
+    threads = torch.get_num_threads()
+    try:
+        for n in {1, threads}:
+            torch.set_num_threads(n)
+            for k in (1, 3, 4):
+                for img_shape in [(factor * h, factor * w),
+                                  (max(1,
+                                       factor * h - 3), max(1,
+                                                            factor * w - 1))]:
+                    assert _same_as_aligned_bilinear(prob[:, :k], factor,
+                                                     img_shape)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_upsample_mask_probs_around_the_separable_kernel_s_sizes():
+    """Outputs of height + width around 128, where PyTorch switches
+    between its separable and generic resize kernels."""
+    torch.manual_seed(0)
+    for factor in (2, 4, 8):
+        for total in range(100, 160, 2):
+            if (total - 2) % factor:
+                continue
+            side = (total - 2) // factor
+            h = max(1, side // 3)
+            prob = torch.rand(1, 3, h, side - h)
+            assert _same_as_aligned_bilinear(prob, factor,
+                                             (factor * h, factor *
+                                              (side - h))), (factor, total)
+
+
+def test_upsample_mask_probs_refuses_what_it_cannot_crop():
+    prob = torch.rand(1, 1, 5, 6)
+    with pytest.raises(ValueError, match='exceeds'):
+        upsample_mask_probs(prob, 4, (21, 24))
+    with pytest.raises(ValueError, match='positive integer'):
+        upsample_mask_probs(prob, 2.5, (10, 12))
+    assert torch.equal(
+        upsample_mask_probs(prob, 4.0, (20, 24)),
+        upsample_mask_probs(prob, 4, (20, 24)))
 
 
 def test_mask_chunks_cover_every_mask_and_never_three():
