@@ -143,10 +143,11 @@ def _estimate(ctx, sid, training, row: dict, n_images: str,
                                time_training)
     try:
         if sid.kind == 'pseudo':
-            from mmcasp.datasets import collect_images
+            from mmcasp.datasets import list_images
             cfg = timing_config(ctx, 'labeler', training)
             d = ctx.split('unlabeled')
-            entries, _, root = collect_images(d['ann'], d['img'])
+            # as arrays, as the stage lists them (a source of millions)
+            entries, _, root = list_images(d['ann'], d['img'])
             per = seconds_per_labeled_image(cfg, ctx.pseudo, entries, root,
                                             time_iters)
             total = per * int(n_images)
